@@ -1,0 +1,2 @@
+/** The launcher, the demo and examples of embedding mailproxy. */
+package io.github.mailproxy.examples;

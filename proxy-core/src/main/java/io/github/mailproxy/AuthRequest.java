@@ -1,0 +1,45 @@
+package io.github.mailproxy;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * A login attempt as the proxy hands it to the {@link PassDb} and the {@link AuthStrategy}.
+ * {@link #toString()} never shows the password.
+ *
+ * @param protocol      service name: {@code imap} or {@code pop3} (Dovecot's {@code %s})
+ * @param user          the user name exactly as the client gave it
+ * @param password      the password when the mechanism carries it in plaintext, else {@code null}
+ * @param mechanism     the SASL mechanism name, upper case ({@code LOGIN} for IMAP LOGIN and POP3 USER/PASS)
+ * @param clientAddress the client's address
+ * @param localAddress  the address the client connected to
+ * @param secured       whether the client connection is encrypted
+ * @param sessionId     the proxy's id of this session
+ */
+public record AuthRequest(String protocol, String user, String password, String mechanism,
+                          InetSocketAddress clientAddress, InetSocketAddress localAddress,
+                          boolean secured, String sessionId) {
+
+    /** Checks the required components. */
+    public AuthRequest {
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(mechanism, "mechanism");
+        Objects.requireNonNull(clientAddress, "clientAddress");
+        Objects.requireNonNull(localAddress, "localAddress");
+        Objects.requireNonNull(sessionId, "sessionId");
+    }
+
+    /** @return whether the client sent its password in plaintext (PLAIN, LOGIN, USER/PASS) */
+    public boolean hasPlaintextPassword() {
+        return password != null;
+    }
+
+    @Override
+    public String toString() {
+        return "AuthRequest[protocol=" + protocol + ", user=" + user
+                + ", password=" + (password == null ? "none" : "***")
+                + ", mechanism=" + mechanism + ", client=" + clientAddress
+                + ", local=" + localAddress + ", secured=" + secured + ", session=" + sessionId + "]";
+    }
+}

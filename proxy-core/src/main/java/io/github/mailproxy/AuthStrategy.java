@@ -1,0 +1,48 @@
+package io.github.mailproxy;
+
+import io.github.mailproxy.internal.PasswordForwarding;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Decides, from a login attempt and what the {@link PassDb} said, whether and how a session is
+ * proxied. Runs on an event loop: an implementation that must do expensive work (hashing) does it
+ * elsewhere and completes the stage from there. A stage completed exceptionally counts as a
+ * temporary failure.
+ *
+ * <pre>{@code
+ * ProxyServer.builder().authStrategy(AuthStrategy.passwordForwarding())
+ * }</pre>
+ */
+public interface AuthStrategy {
+
+    /**
+     * The SASL mechanisms this strategy can serve, upper case. Protocol modules advertise these
+     * (less the plaintext ones where plaintext authentication is not allowed).
+     *
+     * @return mechanism names such as {@code PLAIN} and {@code LOGIN}
+     */
+    Set<String> mechanisms();
+
+    /**
+     * Decides one login.
+     *
+     * @param request the login attempt
+     * @param result  what the PassDb said about the user
+     * @return the decision
+     */
+    CompletionStage<AuthDecision> decide(AuthRequest request, PassDbResult result);
+
+    /**
+     * Dovecot's "password forwarding": the client's plaintext password goes to the backend, which
+     * checks it. A PassDb result with {@code nopassword}, or without a password (the seed's
+     * {@code NULL AS password}), lets any password through to the backend; a result that carries a
+     * password has it checked first. {@code host} with {@code proxy} proxies; {@code host} without
+     * {@code proxy} refers the client there (RFC 2221).
+     *
+     * @return the strategy; serves PLAIN and LOGIN
+     */
+    static AuthStrategy passwordForwarding() {
+        return PasswordForwarding.INSTANCE;
+    }
+}

@@ -1,0 +1,28 @@
+package io.github.mailproxy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where to connect for a proxied session.
+ *
+ * @param hosts          host names or addresses, tried in order until one accepts the connection
+ * @param port           the port, or 0 for the protocol's default (143 for IMAP, 110 for POP3)
+ * @param tls            how to use TLS to the backend ({@link TlsMode#PLAIN} for none)
+ * @param connectTimeout how long one connection attempt may take, or {@code null} for the server's default
+ */
+public record BackendTarget(List<String> hosts, int port, TlsMode tls, Duration connectTimeout) {
+
+    /** Checks and copies the components. */
+    public BackendTarget {
+        hosts = List.copyOf(Objects.requireNonNull(hosts, "hosts"));
+        if (hosts.isEmpty()) {
+            throw new IllegalArgumentException("hosts: at least one backend host is needed");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: out of range: " + port);
+        }
+        Objects.requireNonNull(tls, "tls");
+    }
+}

@@ -1,0 +1,340 @@
+package io.github.mailproxy;
+
+import io.github.mailproxy.internal.Engine;
+import io.github.mailproxy.internal.EngineConfig;
+import io.github.mailproxy.internal.LoggingSessionListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An IMAP/POP3 proxy: accepts clients on its {@link Listener}s, asks the {@link PassDb} where each
+ * user's mailbox lives, logs in there and relays bytes both ways.
+ *
+ * <pre>{@code
+ * try (ProxyServer server = ProxyServer.builder()
+ *         .listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", 0)))
+ *         .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 port=10143 nopassword=y"))
+ *         .build()) {
+ *     server.start();
+ *     int port = server.port("imap");
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} stops accepting, says goodbye to clients still logging in, and
+ * closes relayed sessions.
+ */
+public final class ProxyServer implements AutoCloseable {
+
+    private final Engine engine;
+
+    private ProxyServer(EngineConfig config) {
+        this.engine = new Engine(config);
+    }
+
+    /** @return a new builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds every listener and starts the event loops.
+     *
+     * @return this server
+     * @throws UncheckedIOException if an address cannot be bound (the message names it)
+     * @throws IllegalStateException if already started or closed
+     */
+    public ProxyServer start() {
+        try {
+            engine.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        return this;
+    }
+
+    /**
+     * The bound port of the first listener of a protocol; useful when it was configured as 0.
+     *
+     * @param protocol the protocol name, such as {@code imap} or {@code pop3}
+     * @return the port
+     * @throws IllegalStateException if not started
+     * @throws IllegalArgumentException if no listener speaks that protocol
+     */
+    public int port(String protocol) {
+        return engine.port(protocol);
+    }
+
+    /** @return current counters */
+    public ProxyStats stats() {
+        return engine.stats();
+    }
+
+    /**
+     * Stops accepting, tells clients still logging in goodbye, closes every session and stops the
+     * event loops. Waits up to the shutdown timeout. Idempotent.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /**
+     * Configures a {@link ProxyServer}. Each option may be set once; each checks its argument at
+     * once, and {@link #build()} checks the combination.
+     */
+    public static final class Builder {
+        private final List<Listener> listeners = new ArrayList<>();
+        private PassDb passDb;
+        private AuthStrategy authStrategy;
+        private CapabilityFilter capabilityFilter;
+        private SessionListener sessionListener;
+        private Duration loginTimeout;
+        private Duration backendConnectTimeout;
+        private Duration shutdownTimeout;
+        private int eventLoops = -1;
+        private PlaintextAuth plaintextAuth;
+        private int maxLineLength = -1;
+        private int maxLiteralSize = -1;
+        private int maxBadCommands = -1;
+        private Boolean backendTrusted;
+        private int proxyTtl = -1;
+        private AuthCacheSpec authCache;
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a listening socket; may be called once per listener.
+         *
+         * @param listener what to listen on, e.g. {@code ImapProtocol.plain(address)}
+         * @return this builder
+         */
+        public Builder listen(Listener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * @param passDb where users are looked up (required)
+         * @return this builder
+         */
+        public Builder passDb(PassDb passDb) {
+            requireUnset(this.passDb, "passDb");
+            this.passDb = Objects.requireNonNull(passDb, "passDb");
+            return this;
+        }
+
+        /**
+         * @param authStrategy how logins are decided; default {@link AuthStrategy#passwordForwarding()}
+         * @return this builder
+         */
+        public Builder authStrategy(AuthStrategy authStrategy) {
+            requireUnset(this.authStrategy, "authStrategy");
+            this.authStrategy = Objects.requireNonNull(authStrategy, "authStrategy");
+            return this;
+        }
+
+        /**
+         * @param capabilityFilter which capabilities clients see; default {@link CapabilityFilter#identity()}
+         * @return this builder
+         */
+        public Builder capabilityFilter(CapabilityFilter capabilityFilter) {
+            requireUnset(this.capabilityFilter, "capabilityFilter");
+            this.capabilityFilter = Objects.requireNonNull(capabilityFilter, "capabilityFilter");
+            return this;
+        }
+
+        /**
+         * @param authCache puts a cache in front of the PassDb; default no cache
+         * @return this builder
+         */
+        public Builder authCache(AuthCacheSpec authCache) {
+            requireUnset(this.authCache, "authCache");
+            this.authCache = Objects.requireNonNull(authCache, "authCache");
+            return this;
+        }
+
+        /**
+         * @param sessionListener receives one event per session; default logs one line per session
+         * @return this builder
+         */
+        public Builder sessionListener(SessionListener sessionListener) {
+            requireUnset(this.sessionListener, "sessionListener");
+            this.sessionListener = Objects.requireNonNull(sessionListener, "sessionListener");
+            return this;
+        }
+
+        /**
+         * @param loginTimeout how long a client may take from connecting to being logged in; default 60 s
+         * @return this builder
+         */
+        public Builder loginTimeout(Duration loginTimeout) {
+            requireUnset(this.loginTimeout, "loginTimeout");
+            this.loginTimeout = requirePositive(loginTimeout, "loginTimeout");
+            return this;
+        }
+
+        /**
+         * @param backendConnectTimeout how long one backend connection attempt may take; default 30 s
+         *                              (Dovecot's {@code proxy_timeout} field overrides it per user)
+         * @return this builder
+         */
+        public Builder backendConnectTimeout(Duration backendConnectTimeout) {
+            requireUnset(this.backendConnectTimeout, "backendConnectTimeout");
+            this.backendConnectTimeout = requirePositive(backendConnectTimeout, "backendConnectTimeout");
+            return this;
+        }
+
+        /**
+         * @param shutdownTimeout how long {@link ProxyServer#close()} waits for goodbyes to be written; default 5 s
+         * @return this builder
+         */
+        public Builder shutdownTimeout(Duration shutdownTimeout) {
+            requireUnset(this.shutdownTimeout, "shutdownTimeout");
+            this.shutdownTimeout = requirePositive(shutdownTimeout, "shutdownTimeout");
+            return this;
+        }
+
+        /**
+         * @param eventLoops number of selector threads; default the number of available processors
+         * @return this builder
+         */
+        public Builder eventLoops(int eventLoops) {
+            if (this.eventLoops != -1) {
+                throw new IllegalStateException("eventLoops was already set");
+            }
+            if (eventLoops < 1) {
+                throw new IllegalArgumentException("eventLoops: must be at least 1: " + eventLoops);
+            }
+            this.eventLoops = eventLoops;
+            return this;
+        }
+
+        /**
+         * @param plaintextAuth where plaintext authentication is allowed; default
+         *                      {@link PlaintextAuth#TLS_OR_LOOPBACK}
+         * @return this builder
+         */
+        public Builder plaintextAuth(PlaintextAuth plaintextAuth) {
+            requireUnset(this.plaintextAuth, "plaintextAuth");
+            this.plaintextAuth = Objects.requireNonNull(plaintextAuth, "plaintextAuth");
+            return this;
+        }
+
+        /**
+         * @param maxLineLength longest pre-login command line in bytes; default 8192
+         * @return this builder
+         */
+        public Builder maxLineLength(int maxLineLength) {
+            this.maxLineLength = setPositive(this.maxLineLength, maxLineLength, "maxLineLength");
+            return this;
+        }
+
+        /**
+         * @param maxLiteralSize largest pre-login IMAP literal in bytes; default 8192
+         * @return this builder
+         */
+        public Builder maxLiteralSize(int maxLiteralSize) {
+            this.maxLiteralSize = setPositive(this.maxLiteralSize, maxLiteralSize, "maxLiteralSize");
+            return this;
+        }
+
+        /**
+         * @param maxBadCommands bad commands before a client is disconnected; default 10
+         * @return this builder
+         */
+        public Builder maxBadCommands(int maxBadCommands) {
+            this.maxBadCommands = setPositive(this.maxBadCommands, maxBadCommands, "maxBadCommands");
+            return this;
+        }
+
+        /**
+         * @param backendTrusted whether backends trust this proxy to tell them the client's address
+         *                       (IMAP {@code ID x-originating-ip ...}, POP3 {@code XCLIENT}); default false
+         * @return this builder
+         */
+        public Builder backendTrusted(boolean backendTrusted) {
+            requireUnset(this.backendTrusted, "backendTrusted");
+            this.backendTrusted = backendTrusted;
+            return this;
+        }
+
+        /**
+         * @param proxyTtl the hop count sent to trusted backends to stop proxy loops; default 5
+         * @return this builder
+         */
+        public Builder proxyTtl(int proxyTtl) {
+            this.proxyTtl = setPositive(this.proxyTtl, proxyTtl, "proxyTtl");
+            return this;
+        }
+
+        /**
+         * @return the server, not yet started
+         * @throws IllegalStateException if no listener or no PassDb is configured, or two listeners
+         *                               share an address
+         */
+        public ProxyServer build() {
+            if (listeners.isEmpty()) {
+                throw new IllegalStateException("listen: at least one listener is needed");
+            }
+            if (passDb == null) {
+                throw new IllegalStateException("passDb: a PassDb is needed");
+            }
+            for (int i = 0; i < listeners.size(); i++) {
+                for (int j = i + 1; j < listeners.size(); j++) {
+                    var a = listeners.get(i).address();
+                    if (a.getPort() != 0 && a.equals(listeners.get(j).address())) {
+                        throw new IllegalStateException("listen: two listeners on " + a);
+                    }
+                }
+            }
+            EngineConfig config = new EngineConfig(
+                    List.copyOf(listeners),
+                    passDb,
+                    authCache,
+                    authStrategy != null ? authStrategy : AuthStrategy.passwordForwarding(),
+                    capabilityFilter != null ? capabilityFilter : CapabilityFilter.identity(),
+                    sessionListener != null ? sessionListener : new LoggingSessionListener(),
+                    loginTimeout != null ? loginTimeout : Duration.ofSeconds(60),
+                    backendConnectTimeout != null ? backendConnectTimeout : Duration.ofSeconds(30),
+                    shutdownTimeout != null ? shutdownTimeout : Duration.ofSeconds(5),
+                    eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors(),
+                    plaintextAuth != null ? plaintextAuth : PlaintextAuth.TLS_OR_LOOPBACK,
+                    maxLineLength > 0 ? maxLineLength : 8192,
+                    maxLiteralSize > 0 ? maxLiteralSize : 8192,
+                    maxBadCommands > 0 ? maxBadCommands : 10,
+                    backendTrusted != null && backendTrusted,
+                    proxyTtl > 0 ? proxyTtl : 5);
+            return new ProxyServer(config);
+        }
+
+        private static void requireUnset(Object current, String name) {
+            if (current != null) {
+                throw new IllegalStateException(name + " was already set");
+            }
+        }
+
+        private static int setPositive(int current, int value, String name) {
+            if (current != -1) {
+                throw new IllegalStateException(name + " was already set");
+            }
+            if (value < 1) {
+                throw new IllegalArgumentException(name + ": must be positive: " + value);
+            }
+            return value;
+        }
+
+        private static Duration requirePositive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}

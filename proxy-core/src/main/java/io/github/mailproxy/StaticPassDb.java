@@ -1,0 +1,70 @@
+package io.github.mailproxy;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A PassDb that gives every user the same fields, written as Dovecot's static passdb arguments:
+ * space-separated {@code key=value} pairs, a bare {@code key} meaning present without value.
+ *
+ * <pre>{@code
+ * PassDb all = StaticPassDb.parse("proxy=y host=127.0.0.1 port=10143 nopassword=y");
+ * }</pre>
+ */
+public final class StaticPassDb implements PassDb {
+
+    private final PassDbResult result;
+
+    private StaticPassDb(Map<String, String> fields) {
+        this.result = PassDbResult.found(fields);
+    }
+
+    /**
+     * Parses Dovecot static args.
+     *
+     * @param args for example {@code proxy=y host=127.0.0.1 port=10143 nopassword=y}
+     * @return the PassDb
+     * @throws IllegalArgumentException if a pair has an empty key
+     */
+    public static StaticPassDb parse(String args) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String pair : args.trim().split("\\s+")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("passdb.static: empty field name in '" + pair + "'");
+            }
+            fields.put(key, eq < 0 ? "" : pair.substring(eq + 1));
+        }
+        return new StaticPassDb(fields);
+    }
+
+    /**
+     * @param fields the fields every user gets
+     * @return the PassDb
+     */
+    public static StaticPassDb of(Map<String, String> fields) {
+        return new StaticPassDb(fields);
+    }
+
+    /** @return the fields every user gets (case-insensitive keys, unmodifiable) */
+    public Map<String, String> fields() {
+        return Collections.unmodifiableMap(result.fields());
+    }
+
+    @Override
+    public CompletionStage<PassDbResult> lookup(AuthRequest request) {
+        return CompletableFuture.completedFuture(result);
+    }
+
+    @Override
+    public String toString() {
+        return "StaticPassDb" + result.toString().substring("PassDbResult".length());
+    }
+}

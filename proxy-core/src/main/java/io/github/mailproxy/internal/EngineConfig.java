@@ -1,0 +1,25 @@
+package io.github.mailproxy.internal;
+
+import io.github.mailproxy.AuthCacheSpec;
+import io.github.mailproxy.AuthStrategy;
+import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.Listener;
+import io.github.mailproxy.PassDb;
+import io.github.mailproxy.PlaintextAuth;
+import io.github.mailproxy.SessionListener;
+import io.github.mailproxy.spi.SessionSettings;
+import java.time.Duration;
+import java.util.List;
+
+/** The checked configuration of a server, as the builder hands it to the engine. */
+public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpec authCache, AuthStrategy authStrategy,
+                           CapabilityFilter capabilityFilter, SessionListener sessionListener,
+                           Duration loginTimeout, Duration backendConnectTimeout, Duration shutdownTimeout,
+                           int eventLoops, PlaintextAuth plaintextAuth, int maxLineLength, int maxLiteralSize,
+                           int maxBadCommands, boolean backendTrusted, int proxyTtl) {
+
+    /** @return the settings protocol modules see */
+    public SessionSettings sessionSettings() {
+        return new SessionSettings(maxLineLength, maxLiteralSize, maxBadCommands, backendTrusted, proxyTtl);
+    }
+}

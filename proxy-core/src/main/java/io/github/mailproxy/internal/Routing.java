@@ -1,0 +1,81 @@
+package io.github.mailproxy.internal;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.AuthDecision.Failure;
+import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.BackendTarget;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.TlsMode;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the routing fields of a found user ({@code proxy}, {@code host}, {@code port}, {@code destuser},
+ * {@code nologin}, ...) into a decision, the same way for every auth strategy.
+ */
+public final class Routing {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
+
+    private Routing() {
+    }
+
+    /**
+     * @param request    the login, already authenticated as far as the strategy is concerned
+     * @param result     the found user
+     * @param password   the password to send to the backend
+     * @param masterUser the master user to log in as at the backend, or {@code null}
+     * @return proxy, referral, reject or local
+     */
+    public static AuthDecision route(AuthRequest request, PassDbResult result, String password, String masterUser) {
+        String host = result.field(PassDbResult.HOSTIP).filter(h -> !h.isBlank())
+                .or(() -> result.field(PassDbResult.HOST).filter(h -> !h.isBlank()))
+                .orElse(null);
+        boolean proxy = result.flag(PassDbResult.PROXY) || result.flag(PassDbResult.PROXY_MAYBE);
+        String destUser = result.field(PassDbResult.DESTUSER).filter(u -> !u.isEmpty()).orElse(request.user());
+        String reason = result.field(PassDbResult.REASON).filter(r -> !r.isBlank()).orElse(null);
+        int port;
+        try {
+            port = result.field(PassDbResult.PORT).filter(p -> !p.isBlank()).map(p -> Integer.parseInt(p.trim())).orElse(0);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException("out of range");
+            }
+        } catch (NumberFormatException e) {
+            LOG.warn("passdb gave an invalid port for session {}: {}", request.sessionId(), e.getMessage());
+            return new AuthDecision.Reject(Failure.TEMPORARY, null);
+        }
+        if (proxy) {
+            if (host == null) {
+                LOG.warn("passdb says proxy but gives no host, session {}", request.sessionId());
+                return new AuthDecision.Reject(Failure.TEMPORARY, null);
+            }
+            Duration timeout = null;
+            var t = result.field(PassDbResult.PROXY_TIMEOUT).filter(s -> !s.isBlank());
+            if (t.isPresent()) {
+                try {
+                    timeout = Duration.ofSeconds(Long.parseLong(t.get().trim()));
+                } catch (NumberFormatException e) {
+                    LOG.warn("passdb gave an invalid proxy_timeout for session {}", request.sessionId());
+                }
+            }
+            TlsMode tls = result.flag(PassDbResult.SSL) ? TlsMode.IMPLICIT
+                    : result.flag(PassDbResult.STARTTLS) ? TlsMode.STARTTLS : TlsMode.PLAIN;
+            List<String> hosts = Arrays.stream(host.trim().split("[\\s,]+")).filter(h -> !h.isEmpty()).toList();
+            BackendCredentials credentials = masterUser == null
+                    ? BackendCredentials.forwarding(destUser, password)
+                    : new BackendCredentials(destUser, masterUser, password, BackendCredentials.Mechanism.AUTO);
+            return new AuthDecision.Proxy(new BackendTarget(hosts, port, tls, timeout), credentials);
+        }
+        if (host != null) {
+            return new AuthDecision.Referral(host, port, destUser, reason);
+        }
+        if (result.flag(PassDbResult.NOLOGIN)) {
+            return new AuthDecision.Reject(Failure.LOGIN_DISABLED, reason);
+        }
+        return new AuthDecision.Local(request.user());
+    }
+}

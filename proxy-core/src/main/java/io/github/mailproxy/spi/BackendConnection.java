@@ -1,0 +1,33 @@
+package io.github.mailproxy.spi;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A connection to a backend, during the backend login. Methods must be called on the session's
+ * event loop.
+ */
+public interface BackendConnection {
+
+    /** @return the backend's address */
+    InetSocketAddress remoteAddress();
+
+    /** @return the local address of this connection */
+    InetSocketAddress localAddress();
+
+    /**
+     * Queues bytes for the backend; they are sent in order, as fast as the backend takes them.
+     *
+     * @param bytes the bytes; the array is not kept
+     */
+    void write(byte[] bytes);
+
+    /**
+     * Queues text for the backend, encoded as UTF-8.
+     *
+     * @param text the text, with its own line ends
+     */
+    void write(String text);
+
+    /** Closes the connection; the handler gets no further calls. */
+    void close();
+}

@@ -1,0 +1,33 @@
+package io.github.mailproxy.spi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The pre-login side of one client session, written by a protocol module. Every method is called
+ * on the session's event loop, one at a time; none may block.
+ */
+public interface ClientHandler {
+
+    /** The client is connected (and, on an implicit-TLS listener, the handshake is done): greet it. */
+    void onOpen();
+
+    /**
+     * Bytes from the client are waiting. Consume complete frames by advancing {@code in}'s position
+     * and leave an incomplete frame where it is; the core calls again when more bytes arrive. The
+     * buffer belongs to the core: do not keep it after returning. After {@link ClientSession#pauseInput()}
+     * the core stops calling until {@link ClientSession#resumeInput()}.
+     *
+     * @param in the unread input, in read mode
+     */
+    void onInput(ByteBuffer in);
+
+    /** The login timeout has expired: write a farewell; the core closes the session after it. */
+    void onTimeout();
+
+    /** The server is shutting down: write a farewell; the core closes the session after it. */
+    void onShutdown();
+
+    /** The session is closed, by either side; nothing more may be written. */
+    default void onClosed() {
+    }
+}

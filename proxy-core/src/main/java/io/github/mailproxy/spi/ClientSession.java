@@ -1,0 +1,144 @@
+package io.github.mailproxy.spi;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.BackendTarget;
+import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.SessionEvent;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One client session as a protocol module sees it: the client connection, the auth service, the
+ * backend connector and the relay. Implemented by the core. Every method must be called on the
+ * session's event loop (the thread that calls the {@link ClientHandler}).
+ */
+public interface ClientSession {
+
+    /** @return the proxy's id of this session, also sent to trusted backends */
+    String id();
+
+    /** @return the protocol's name, {@code imap} or {@code pop3} */
+    String protocol();
+
+    /** @return the client's address */
+    InetSocketAddress clientAddress();
+
+    /** @return the address the client connected to */
+    InetSocketAddress localAddress();
+
+    /** @return whether the client connection is encrypted now */
+    boolean secured();
+
+    /** @return whether STARTTLS/STLS may be offered: a STARTTLS listener, not yet encrypted */
+    boolean startTlsAvailable();
+
+    /** @return whether plaintext authentication is allowed on this connection now */
+    boolean plaintextAuthAllowed();
+
+    /**
+     * The SASL mechanisms to advertise and accept now: those of the auth strategy, less the
+     * plaintext ones when {@link #plaintextAuthAllowed()} is false.
+     *
+     * @return upper-case mechanism names, in a stable order
+     */
+    Set<String> mechanisms();
+
+    /** @return the limits and options that apply to this session */
+    SessionSettings settings();
+
+    /**
+     * Passes capabilities through the server's {@link CapabilityFilter}.
+     *
+     * @param phase        before or after login
+     * @param capabilities the capabilities
+     * @return the ones to advertise
+     */
+    List<String> filterCapabilities(CapabilityFilter.Phase phase, List<String> capabilities);
+
+    /**
+     * Queues bytes for the client, sent in order after everything queued before.
+     *
+     * @param bytes the bytes; the array is not kept
+     */
+    void write(byte[] bytes);
+
+    /**
+     * Queues text for the client, encoded as UTF-8.
+     *
+     * @param text the text, with its own line ends
+     */
+    void write(String text);
+
+    /** Stops calling {@link ClientHandler#onInput} (and reading from the client) until resumed. */
+    void pauseInput();
+
+    /** Resumes input; input already buffered is offered again soon, on the event loop. */
+    void resumeInput();
+
+    /**
+     * Starts the TLS handshake once everything queued so far is written. Input the client sent
+     * after the STARTTLS command, before the handshake, is discarded (RFC 3207-style injection).
+     * Return from {@link ClientHandler#onInput} right after calling this.
+     *
+     * @throws IllegalStateException if {@link #startTlsAvailable()} is false
+     */
+    void startTls();
+
+    /**
+     * Builds an auth request for this session.
+     *
+     * @param user      the user as the client gave it
+     * @param password  the plaintext password, or {@code null}
+     * @param mechanism the mechanism, upper case
+     * @return the request
+     */
+    AuthRequest authRequest(String user, String password, String mechanism);
+
+    /**
+     * Runs a login through the auth cache, the PassDb and the auth strategy. The stage completes on
+     * this session's event loop; a failure of the PassDb or strategy becomes a temporary
+     * {@link AuthDecision.Reject}.
+     *
+     * @param request the login attempt
+     * @return the decision
+     */
+    CompletionStage<AuthDecision> authenticate(AuthRequest request);
+
+    /**
+     * Records who is logging in, for the session event.
+     *
+     * @param user the user name as given
+     */
+    void user(String user);
+
+    /**
+     * Records how the session is ending so far, for the session event.
+     *
+     * @param outcome the outcome
+     */
+    void outcome(SessionEvent.Outcome outcome);
+
+    /**
+     * Connects to a backend, trying the target's hosts in order, each within the connect timeout.
+     * The handler's calls come on this session's event loop.
+     *
+     * @param target  where to connect
+     * @param handler the protocol's login client
+     */
+    void connectBackend(BackendTarget target, BackendHandler handler);
+
+    /**
+     * Ends the pre-login phase: from now on bytes are relayed both ways, starting with any input
+     * already buffered on either side, until one side closes. No further handler calls follow
+     * except {@link ClientHandler#onClosed()}.
+     *
+     * @param backend the logged-in backend connection
+     */
+    void startRelay(BackendConnection backend);
+
+    /** Closes the session once everything queued for the client is written. */
+    void close();
+}

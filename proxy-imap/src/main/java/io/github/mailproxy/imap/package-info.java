@@ -1,0 +1,2 @@
+/** IMAP proxy: pre-login state machine, command parser, backend login client. */
+package io.github.mailproxy.imap;

@@ -1,0 +1,2 @@
+/** A PassDb over any JDBC DataSource, taking Dovecot SQL queries verbatim. */
+package io.github.mailproxy.passdb.jdbc;

@@ -1,0 +1,79 @@
+package io.github.mailproxy.pop3;
+
+import io.github.mailproxy.Listener;
+import io.github.mailproxy.TlsMode;
+import io.github.mailproxy.spi.ClientHandler;
+import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.Protocol;
+import java.net.InetSocketAddress;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The POP3 protocol for {@link io.github.mailproxy.ProxyServer}: factories for listeners.
+ *
+ * <pre>{@code
+ * ProxyServer.builder().listen(Pop3Protocol.plain(new InetSocketAddress("127.0.0.1", 0)))
+ * }</pre>
+ */
+public final class Pop3Protocol implements Protocol {
+
+    /** The protocol's name, as used by {@link io.github.mailproxy.ProxyServer#port(String)}. */
+    public static final String NAME = "pop3";
+
+    private static final Pop3Protocol INSTANCE = new Pop3Protocol();
+
+    private Pop3Protocol() {
+    }
+
+    /** @return the protocol */
+    public static Pop3Protocol instance() {
+        return INSTANCE;
+    }
+
+    /**
+     * A listener without TLS.
+     *
+     * @param address where to listen; port 0 for an ephemeral port
+     * @return the listener
+     */
+    public static Listener plain(InetSocketAddress address) {
+        return new Listener(INSTANCE, address, TlsMode.PLAIN, null);
+    }
+
+    /**
+     * A plaintext listener that offers the client an upgrade to TLS.
+     *
+     * @param address    where to listen
+     * @param sslContext the server's key material
+     * @return the listener
+     */
+    public static Listener starttls(InetSocketAddress address, SSLContext sslContext) {
+        return new Listener(INSTANCE, address, TlsMode.STARTTLS, sslContext);
+    }
+
+    /**
+     * A listener with TLS from the first byte (RFC 8314).
+     *
+     * @param address    where to listen
+     * @param sslContext the server's key material
+     * @return the listener
+     */
+    public static Listener implicitTls(InetSocketAddress address, SSLContext sslContext) {
+        return new Listener(INSTANCE, address, TlsMode.IMPLICIT, sslContext);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int defaultBackendPort() {
+        return 110;
+    }
+
+    @Override
+    public ClientHandler newClientHandler(ClientSession session) {
+        throw new UnsupportedOperationException("not yet written");
+    }
+}
