@@ -4,7 +4,6 @@ import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthDecision.Failure;
 import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.AuthStrategy;
-import io.github.mailproxy.BackendCredentials;
 import io.github.mailproxy.PassDbResult;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,7 +22,8 @@ public final class PasswordForwarding implements AuthStrategy {
     public static final PasswordForwarding INSTANCE = new PasswordForwarding();
 
     private static final Logger LOG = LoggerFactory.getLogger(PasswordForwarding.class);
-    private static final Set<String> MECHANISMS = Set.copyOf(new LinkedHashSet<>(java.util.List.of("PLAIN", "LOGIN")));
+    private static final Set<String> MECHANISMS =
+            java.util.Collections.unmodifiableSet(new LinkedHashSet<>(java.util.List.of("PLAIN", "LOGIN")));
 
     private PasswordForwarding() {
     }

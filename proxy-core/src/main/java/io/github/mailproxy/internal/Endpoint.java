@@ -1,0 +1,106 @@
+package io.github.mailproxy.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+
+/**
+ * One socket of a session (the client's or the backend's) and what is buffered on it. Touched only
+ * by the session's loop.
+ *
+ * <p>Buffers: {@link #in} is a pooled buffer (or, rarely, a larger heap buffer) in write mode that
+ * holds input the protocol handler has not consumed; it is given back as soon as it is empty.
+ * {@link #out} holds heap buffers, in read mode, of protocol replies not yet written.
+ */
+final class Endpoint {
+
+    final SocketChannel channel;
+    SelectionKey key;
+    Transport transport;
+    ByteBuffer in;
+    final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(4);
+    /** Read interest as the session wants it (pre-login reading, relay source not blocked). */
+    boolean wantRead = true;
+    /** Write interest wanted by a relay pipe that has bytes pending for this endpoint. */
+    boolean pipePending;
+    /** Input is paused by the protocol handler. */
+    boolean paused;
+    /** A TLS handshake is in progress on this endpoint. */
+    boolean handshaking;
+    boolean closed;
+
+    Endpoint(SocketChannel channel) {
+        this.channel = channel;
+        this.transport = new PlainTransport(channel);
+    }
+
+    /** Queues a reply; the array is copied into a buffer of its own. */
+    void queue(byte[] bytes) {
+        out.add(ByteBuffer.wrap(bytes.clone()));
+    }
+
+    /**
+     * Writes queued replies as far as the socket allows.
+     *
+     * @return true when nothing is left in the queue or inside the transport
+     */
+    boolean flushOut() throws IOException {
+        while (!out.isEmpty()) {
+            ByteBuffer head = out.peekFirst();
+            transport.write(head);
+            if (head.hasRemaining()) {
+                return false;
+            }
+            out.pollFirst();
+        }
+        return transport.flush();
+    }
+
+    /** @return whether bytes wait to be written to this endpoint */
+    boolean outputPending() {
+        return !out.isEmpty() || transport.needsWrite() || pipePending;
+    }
+
+    /** Sets the selector interest from the wanted state; a no-op once the key is gone. */
+    void updateInterest() {
+        if (key == null || !key.isValid()) {
+            return;
+        }
+        int ops = 0;
+        if (handshaking) {
+            ops = SelectionKey.OP_READ;
+        } else if (wantRead && !paused) {
+            ops = SelectionKey.OP_READ;
+        }
+        if (outputPending()) {
+            ops |= SelectionKey.OP_WRITE;
+        }
+        if (key.interestOps() != ops) {
+            key.interestOps(ops);
+        }
+    }
+
+    /** Gives every buffer back and closes the socket. Idempotent. */
+    void close(BufferPool pool) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (in != null && in.isDirect()) {
+            pool.release(in); // a grown heap buffer was never the pool's
+        }
+        in = null;
+        out.clear();
+        transport.release();
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing left to do with a socket that fails to close
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.github.mailproxy.internal;
+
+import java.io.IOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One selector thread. Every channel registered here, and the state of every session on it, is
+ * touched only by this thread; other threads hand work over with {@link #execute(Runnable)}, which
+ * wakes the selector only when it is (or is about to be) blocked.
+ */
+final class EventLoop implements Executor {
+
+    /** What a selection key's attachment must be. */
+    interface Ready {
+        /**
+         * @param key the key whose channel is ready
+         */
+        void ready(SelectionKey key);
+    }
+
+    /** A task to run later on the loop; {@link #cancel()} may be called from the loop only. */
+    static final class Timer implements Comparable<Timer> {
+        private final long deadline;
+        private final Runnable task;
+        private boolean cancelled;
+
+        private Timer(long deadline, Runnable task) {
+            this.deadline = deadline;
+            this.task = task;
+        }
+
+        void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            return Long.compare(deadline, o.deadline);
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+
+    private final Selector selector;
+    private final Thread thread;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final Consumer<SelectionKey> onKey = this::onKey;
+    private final BufferPool pool;
+    private volatile boolean running = true;
+
+    EventLoop(String name, BufferPool pool) throws IOException {
+        this.selector = Selector.open();
+        this.pool = pool;
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    BufferPool pool() {
+        return pool;
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    /**
+     * Runs a task after a delay. Call on the loop.
+     *
+     * @param delayNanos the delay
+     * @param task       the task
+     * @return a handle to cancel it
+     */
+    Timer schedule(long delayNanos, Runnable task) {
+        Timer t = new Timer(System.nanoTime() + delayNanos, task);
+        timers.add(t);
+        return t;
+    }
+
+    SelectionKey register(SelectableChannel channel, int ops, Ready attachment) throws IOException {
+        return channel.register(selector, ops, attachment);
+    }
+
+    /** Stops the loop after its current iteration and closes the selector; waits for the thread. */
+    void shutdown(long waitMillis) {
+        running = false;
+        selector.wakeup();
+        if (!inLoop()) {
+            try {
+                thread.join(waitMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                long timeoutMillis = 0;
+                Timer next = timers.peek();
+                if (next != null) {
+                    long nanos = next.deadline - System.nanoTime();
+                    timeoutMillis = Math.max(1, (nanos + 999_999) / 1_000_000);
+                }
+                if (!tasks.isEmpty()) {
+                    selector.selectNow(onKey);
+                } else {
+                    selector.select(onKey, timeoutMillis);
+                }
+                wakeupPending.set(false);
+                runTasks();
+                runTimers();
+            }
+        } catch (ClosedSelectorException e) {
+            // closed during shutdown
+        } catch (Throwable t) {
+            LOG.error("event loop {} died", thread.getName(), t);
+        } finally {
+            runTasks();
+            try {
+                for (SelectionKey key : selector.keys()) {
+                    closeQuietly(key);
+                }
+                selector.close();
+            } catch (IOException | ClosedSelectorException e) {
+                LOG.debug("closing selector", e);
+            }
+        }
+    }
+
+    private static void closeQuietly(SelectionKey key) {
+        try {
+            key.channel().close();
+        } catch (IOException e) {
+            LOG.debug("closing channel", e);
+        }
+    }
+
+    private void onKey(SelectionKey key) {
+        Object attachment = key.attachment();
+        try {
+            ((Ready) attachment).ready(key);
+        } catch (RuntimeException e) {
+            // A session's bug must not take the loop down; the session closes itself where it can.
+            LOG.error("unexpected error handling {}", attachment, e);
+            key.cancel();
+            closeQuietly(key);
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        int budget = 4096;
+        while (budget-- > 0 && (task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("unexpected error in a loop task", e);
+            }
+        }
+    }
+
+    private void runTimers() {
+        long now = System.nanoTime();
+        Timer t;
+        while ((t = timers.peek()) != null && t.deadline - now <= 0) {
+            timers.poll();
+            if (!t.cancelled) {
+                try {
+                    t.task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("unexpected error in a timer", e);
+                }
+            }
+        }
+    }
+}

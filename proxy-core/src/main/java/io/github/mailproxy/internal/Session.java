@@ -1,0 +1,902 @@
+package io.github.mailproxy.internal;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.BackendTarget;
+import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.Listener;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.PlaintextAuth;
+import io.github.mailproxy.SessionEvent;
+import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.TlsMode;
+import io.github.mailproxy.spi.BackendConnection;
+import io.github.mailproxy.spi.BackendHandler;
+import io.github.mailproxy.spi.ClientHandler;
+import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.SessionSettings;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client session: the client socket, at most one backend socket, the protocol's handlers, and
+ * after login the two relay pipes. Every method runs on the session's loop.
+ */
+final class Session implements ClientSession {
+
+    private enum State { TLS_ACCEPT, PRELOGIN, RELAY, CLOSING, CLOSED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int READS_PER_EVENT = 16;
+
+    private final Engine engine;
+    private final EventLoop loop;
+    private final BufferPool pool;
+    private final Listener listener;
+    private final String id;
+    private final Endpoint client;
+    private final InetSocketAddress clientAddress;
+    private final InetSocketAddress localAddress;
+    private final long startNanos = System.nanoTime();
+    private ClientHandler handler;
+    private State state;
+
+    private Endpoint backend;
+    private BackendHandler backendHandler;
+    private BackendLink backendLink;
+    private BackendTarget target;
+    private int hostIndex;
+    private int connectAttempt;
+    private InetSocketAddress backendAddress;
+    private EventLoop.Timer connectTimer;
+
+    private boolean dispatching;
+    private boolean tlsRequested;
+    private boolean relayRequested;
+    private boolean resumeScheduled;
+    private Pipe c2b;
+    private Pipe b2c;
+    private EventLoop.Timer loginTimer;
+    private EventLoop.Timer closeTimer;
+    private String user;
+    private Outcome outcome = Outcome.NO_LOGIN;
+
+    Session(Engine engine, EventLoop loop, Listener listener, SocketChannel channel, String id) throws IOException {
+        this.engine = engine;
+        this.loop = loop;
+        this.pool = loop.pool();
+        this.listener = listener;
+        this.id = id;
+        this.client = new Endpoint(channel);
+        this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
+        this.localAddress = (InetSocketAddress) channel.getLocalAddress();
+    }
+
+    /** Registers the client socket and greets, or starts the implicit TLS handshake. */
+    void open() throws IOException {
+        client.key = loop.register(client.channel, SelectionKey.OP_READ, key -> onReady(client, key));
+        loginTimer = loop.schedule(engine.config().loginTimeout().toNanos(), this::onLoginTimeout);
+        handler = listener.protocol().newClientHandler(this);
+        if (listener.tlsMode() == TlsMode.IMPLICIT) {
+            state = State.TLS_ACCEPT;
+            beginTls(client, serverEngine());
+        } else {
+            state = State.PRELOGIN;
+            handler.onOpen();
+            client.updateInterest();
+        }
+    }
+
+    // ---- ClientSession ----
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String protocol() {
+        return listener.protocol().name();
+    }
+
+    @Override
+    public InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public boolean secured() {
+        return client.transport.secured();
+    }
+
+    @Override
+    public boolean startTlsAvailable() {
+        return listener.tlsMode() == TlsMode.STARTTLS && !secured() && !tlsRequested;
+    }
+
+    @Override
+    public boolean plaintextAuthAllowed() {
+        PlaintextAuth policy = engine.config().plaintextAuth();
+        return switch (policy) {
+            case ALWAYS -> true;
+            case TLS_ONLY -> secured();
+            case TLS_OR_LOOPBACK -> secured() || clientAddress.getAddress().isLoopbackAddress();
+        };
+    }
+
+    @Override
+    public Set<String> mechanisms() {
+        Set<String> all = engine.config().authStrategy().mechanisms();
+        if (plaintextAuthAllowed()) {
+            return all;
+        }
+        Set<String> kept = new LinkedHashSet<>(all);
+        kept.remove("PLAIN");
+        kept.remove("LOGIN");
+        return kept;
+    }
+
+    @Override
+    public SessionSettings settings() {
+        return engine.sessionSettings();
+    }
+
+    @Override
+    public List<String> filterCapabilities(CapabilityFilter.Phase phase, List<String> capabilities) {
+        return engine.config().capabilityFilter().filter(phase, protocol(), capabilities);
+    }
+
+    @Override
+    public void write(byte[] bytes) {
+        if (state == State.CLOSED || state == State.RELAY) {
+            return;
+        }
+        client.queue(bytes);
+        if (client.handshaking || tlsRequested) {
+            return;
+        }
+        try {
+            client.flushOut();
+            client.updateInterest();
+        } catch (IOException e) {
+            LOG.debug("session {}: write to client failed: {}", id, e.toString());
+            closeNow();
+        }
+    }
+
+    @Override
+    public void write(String text) {
+        write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void pauseInput() {
+        client.paused = true;
+        client.updateInterest();
+    }
+
+    @Override
+    public void resumeInput() {
+        if (!client.paused || state != State.PRELOGIN) {
+            return;
+        }
+        client.paused = false;
+        if (!resumeScheduled) {
+            resumeScheduled = true;
+            loop.execute(this::resume);
+        }
+    }
+
+    private void resume() {
+        resumeScheduled = false;
+        if (state != State.PRELOGIN || client.paused) {
+            return;
+        }
+        try {
+            dispatch(client);
+            readInput(client);
+            client.updateInterest();
+        } catch (IOException e) {
+            LOG.debug("session {}: client read failed: {}", id, e.toString());
+            closeNow();
+        } catch (RuntimeException e) {
+            handlerFailed(e);
+        }
+    }
+
+    @Override
+    public void startTls() {
+        if (!startTlsAvailable()) {
+            throw new IllegalStateException("STARTTLS is not available on this session");
+        }
+        tlsRequested = true;
+        client.paused = true;
+        if (!dispatching) {
+            afterDispatch();
+        }
+    }
+
+    @Override
+    public AuthRequest authRequest(String user, String password, String mechanism) {
+        return new AuthRequest(protocol(), user, password, mechanism, clientAddress, localAddress, secured(), id);
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
+        CompletableFuture<AuthDecision> decision = new CompletableFuture<>();
+        CompletionStage<PassDbResult> lookup;
+        try {
+            lookup = engine.passDb().lookup(request);
+        } catch (RuntimeException e) {
+            lookup = CompletableFuture.failedFuture(e);
+        }
+        lookup.thenCompose(result -> {
+            if (result == null) {
+                throw new IllegalStateException("PassDb returned null");
+            }
+            return engine.config().authStrategy().decide(request, result);
+        }).whenComplete((d, failure) -> loop.execute(() -> {
+            AuthDecision done = d;
+            if (failure != null || done == null) {
+                LOG.warn("session {}: authentication failed temporarily: {}", id,
+                        failure == null ? "no decision" : failure.toString());
+                done = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
+            }
+            decision.complete(done);
+        }));
+        return decision;
+    }
+
+    @Override
+    public void user(String user) {
+        this.user = user;
+    }
+
+    @Override
+    public void outcome(Outcome outcome) {
+        this.outcome = outcome;
+    }
+
+    @Override
+    public void connectBackend(BackendTarget target, BackendHandler handler) {
+        if (state != State.PRELOGIN) {
+            return;
+        }
+        closeBackend();
+        this.target = target;
+        this.backendHandler = handler;
+        this.hostIndex = 0;
+        tryHost();
+    }
+
+    @Override
+    public void startRelay(BackendConnection connection) {
+        if (connection != backendLink || backend == null) {
+            throw new IllegalArgumentException("not this session's backend connection");
+        }
+        relayRequested = true;
+        if (!dispatching) {
+            afterDispatch();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (state == State.CLOSED || state == State.CLOSING) {
+            return;
+        }
+        if (state != State.RELAY) {
+            closeBackend();
+        }
+        state = State.CLOSING;
+        client.wantRead = false;
+        if (!client.outputPending()) {
+            closeNow();
+            return;
+        }
+        closeTimer = loop.schedule(CLOSE_GRACE_NANOS, this::closeNow);
+        client.updateInterest();
+    }
+
+    // ---- engine calls ----
+
+    /** The server is shutting down. */
+    void shutdown() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (state == State.PRELOGIN) {
+            outcome = Outcome.SHUTDOWN;
+            try {
+                handler.onShutdown();
+            } catch (RuntimeException e) {
+                LOG.warn("session {}: protocol handler failed on shutdown", id, e);
+            }
+            close();
+        } else {
+            if (state != State.RELAY) {
+                outcome = Outcome.SHUTDOWN;
+            }
+            closeNow();
+        }
+    }
+
+    // ---- I/O events ----
+
+    private void onReady(Endpoint ep, SelectionKey key) {
+        if (state == State.CLOSED || ep.closed) {
+            key.cancel();
+            return;
+        }
+        try {
+            int ops = key.readyOps();
+            if ((ops & SelectionKey.OP_CONNECT) != 0) {
+                finishConnect(ep);
+                return;
+            }
+            if ((ops & SelectionKey.OP_WRITE) != 0) {
+                writable(ep);
+            }
+            if (!ep.closed && state != State.CLOSED && (ops & SelectionKey.OP_READ) != 0) {
+                readable(ep);
+            }
+            if (state != State.CLOSED) {
+                client.updateInterest();
+                if (backend != null) {
+                    backend.updateInterest();
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("session {}: {} I/O failed: {}", id, ep == client ? "client" : "backend", e.toString());
+            ioFailed(ep);
+        } catch (RuntimeException e) {
+            handlerFailed(e);
+        }
+    }
+
+    private void ioFailed(Endpoint ep) {
+        if (ep == backend && state == State.PRELOGIN) {
+            backendLost();
+        } else {
+            closeNow();
+        }
+    }
+
+    private void handlerFailed(RuntimeException e) {
+        LOG.error("session {}: unexpected error; closing the session", id, e);
+        closeNow();
+    }
+
+    private void readable(Endpoint ep) throws IOException {
+        if (ep.handshaking) {
+            continueHandshake(ep);
+            return;
+        }
+        switch (state) {
+            case RELAY -> {
+                Pipe p = ep == client ? c2b : b2c;
+                p.onSourceReadable();
+                if (p.srcEof) {
+                    relayEnded();
+                }
+            }
+            case PRELOGIN -> readInput(ep);
+            default -> ep.wantRead = false;
+        }
+    }
+
+    private void writable(Endpoint ep) throws IOException {
+        if (ep.handshaking) {
+            continueHandshake(ep);
+            if (ep.handshaking) {
+                return;
+            }
+        }
+        if (state == State.RELAY || (state == State.CLOSING && c2b != null)) {
+            Pipe p = ep == client ? b2c : c2b;
+            if (p.drain() && state == State.RELAY) {
+                p.onSourceReadable();
+                if (p.srcEof) {
+                    relayEnded();
+                }
+            }
+        } else {
+            if (ep.flushOut() && tlsRequested && ep == client) {
+                startTlsNow();
+            }
+        }
+        if (state == State.CLOSING && !pendingOutput()) {
+            closeNow();
+        }
+    }
+
+    private boolean pendingOutput() {
+        return client.outputPending() || (c2b != null && backend != null && backend.outputPending());
+    }
+
+    private void readInput(Endpoint ep) throws IOException {
+        for (int i = 0; i < READS_PER_EVENT; i++) {
+            if (ep.paused || ep.closed || state != State.PRELOGIN) {
+                return;
+            }
+            if (ep.in == null) {
+                ep.in = pool.acquire();
+            } else if (!ep.in.hasRemaining() && !grow(ep)) {
+                return;
+            }
+            int n = ep.transport.read(ep.in);
+            if (n < 0) {
+                releaseIfEmpty(ep);
+                endOfInput(ep);
+                return;
+            }
+            if (n == 0) {
+                releaseIfEmpty(ep);
+                return;
+            }
+            dispatch(ep);
+        }
+    }
+
+    /** A buffer full of one unfinished frame: make room, within the configured limits. */
+    private boolean grow(Endpoint ep) {
+        int max = engine.config().maxLineLength() + engine.config().maxLiteralSize() + pool.bufferSize();
+        if (ep.in.capacity() >= max) {
+            LOG.warn("session {}: unconsumed input over {} bytes; closing", id, max);
+            closeNow();
+            return false;
+        }
+        ByteBuffer bigger = ByteBuffer.allocate(Math.min(max, ep.in.capacity() * 2));
+        ep.in.flip();
+        bigger.put(ep.in);
+        if (ep.in.isDirect()) {
+            pool.release(ep.in);
+        }
+        ep.in = bigger;
+        return true;
+    }
+
+    private void releaseIfEmpty(Endpoint ep) {
+        if (ep.in != null && ep.in.position() == 0) {
+            if (ep.in.isDirect()) {
+                pool.release(ep.in);
+            }
+            ep.in = null;
+        }
+    }
+
+    private void dispatch(Endpoint ep) {
+        ByteBuffer in = ep.in;
+        if (in == null || in.position() == 0) {
+            return;
+        }
+        in.flip();
+        dispatching = true;
+        try {
+            if (ep == client) {
+                handler.onInput(in);
+            } else if (backendHandler != null) {
+                backendHandler.onInput(in);
+            }
+        } finally {
+            dispatching = false;
+            if (ep.in == in) {
+                in.compact();
+                releaseIfEmpty(ep);
+            }
+        }
+        afterDispatch();
+    }
+
+    private void afterDispatch() {
+        if (state != State.PRELOGIN) {
+            return;
+        }
+        if (relayRequested) {
+            relayRequested = false;
+            startRelayNow();
+        } else if (tlsRequested) {
+            if (client.in != null) {
+                // RFC 3207 section 4.2 / RFC 2595: nothing sent before the handshake may be used after it
+                releaseIfEmpty(client);
+                if (client.in != null) {
+                    if (client.in.isDirect()) {
+                        pool.release(client.in);
+                    }
+                    client.in = null;
+                }
+            }
+            try {
+                if (client.flushOut()) {
+                    startTlsNow();
+                }
+                client.updateInterest();
+            } catch (IOException e) {
+                closeNow();
+            }
+        }
+    }
+
+    private void endOfInput(Endpoint ep) {
+        if (ep == client) {
+            closeNow();
+        } else {
+            backendLost();
+        }
+    }
+
+    private void onLoginTimeout() {
+        if (state == State.PRELOGIN || state == State.TLS_ACCEPT) {
+            outcome = Outcome.TIMEOUT;
+            if (state == State.PRELOGIN) {
+                try {
+                    handler.onTimeout();
+                } catch (RuntimeException e) {
+                    LOG.warn("session {}: protocol handler failed on timeout", id, e);
+                }
+            }
+            close();
+        }
+    }
+
+    // ---- TLS ----
+
+    private SSLEngine serverEngine() {
+        SSLEngine e = listener.sslContext().createSSLEngine();
+        e.setUseClientMode(false);
+        return e;
+    }
+
+    private void startTlsNow() throws IOException {
+        tlsRequested = false;
+        client.paused = false;
+        beginTls(client, serverEngine());
+    }
+
+    private void beginTls(Endpoint ep, SSLEngine sslEngine) throws IOException {
+        ep.transport = new TlsTransport(ep.channel, sslEngine, pool);
+        ep.handshaking = true;
+        continueHandshake(ep);
+    }
+
+    private void continueHandshake(Endpoint ep) throws IOException {
+        TlsTransport tls = (TlsTransport) ep.transport;
+        if (!tls.handshake()) {
+            ep.updateInterest();
+            return;
+        }
+        ep.handshaking = false;
+        tls.flush();
+        if (ep == client) {
+            if (state == State.TLS_ACCEPT) {
+                state = State.PRELOGIN;
+                handler.onOpen();
+            }
+            if (state == State.PRELOGIN && tls.hasBufferedInput()) {
+                readInput(client);
+            }
+        } else if (backendHandler != null) {
+            backendHandler.onConnected(backendLink);
+            if (backend != null && tls.hasBufferedInput()) {
+                readInput(backend);
+            }
+        }
+        ep.updateInterest();
+    }
+
+    // ---- backend ----
+
+    private void tryHost() {
+        if (hostIndex >= target.hosts().size()) {
+            return;
+        }
+        String host = target.hosts().get(hostIndex);
+        int port = target.port() > 0 ? target.port() : listener.protocol().defaultBackendPort();
+        int attempt = ++connectAttempt;
+        if (isAddressLiteral(host)) {
+            try {
+                connectTo(new InetSocketAddress(InetAddress.getByName(host), port));
+            } catch (IOException e) {
+                connectFailed(e);
+            }
+            return;
+        }
+        // Name lookups may block: never on the loop.
+        CompletableFuture.supplyAsync(() -> new InetSocketAddress(host, port), engine.resolver())
+                .whenComplete((address, failure) -> loop.execute(() -> {
+                    if (attempt != connectAttempt || state != State.PRELOGIN) {
+                        return;
+                    }
+                    if (failure != null || address.isUnresolved()) {
+                        connectFailed(new IOException("cannot resolve backend host " + host));
+                    } else {
+                        try {
+                            connectTo(address);
+                        } catch (IOException e) {
+                            connectFailed(e);
+                        }
+                    }
+                }));
+    }
+
+    private static boolean isAddressLiteral(String host) {
+        return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+    }
+
+    private void connectTo(InetSocketAddress address) throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        Endpoint ep = new Endpoint(channel);
+        backend = ep;
+        engine.backendOpened();
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        backendAddress = address;
+        ep.key = loop.register(channel, 0, key -> onReady(ep, key));
+        if (channel.connect(address)) {
+            connected(ep);
+        } else {
+            ep.key.interestOps(SelectionKey.OP_CONNECT);
+            Duration timeout = target.connectTimeout() != null ? target.connectTimeout()
+                    : engine.config().backendConnectTimeout();
+            connectTimer = loop.schedule(timeout.toNanos(), () -> {
+                if (backend == ep && ep.key.interestOps() == SelectionKey.OP_CONNECT) {
+                    connectFailed(new SocketTimeoutException("connect to " + Text.address(address) + " timed out"));
+                }
+            });
+        }
+    }
+
+    private void finishConnect(Endpoint ep) throws IOException {
+        try {
+            if (ep.channel.finishConnect()) {
+                connected(ep);
+            }
+        } catch (IOException e) {
+            connectFailed(e);
+        }
+    }
+
+    private void connected(Endpoint ep) throws IOException {
+        if (connectTimer != null) {
+            connectTimer.cancel();
+            connectTimer = null;
+        }
+        ep.key.interestOps(SelectionKey.OP_READ);
+        backendLink = new BackendLink(ep);
+        switch (target.tls()) {
+            case IMPLICIT -> {
+                InetSocketAddress a = backendAddress;
+                SSLEngine e = engine.backendSslContext().createSSLEngine(a.getHostString(), a.getPort());
+                e.setUseClientMode(true);
+                beginTls(ep, e);
+            }
+            case STARTTLS -> connectFailed(new IOException("STARTTLS to a backend is not supported yet"));
+            default -> backendHandler.onConnected(backendLink);
+        }
+    }
+
+    private void connectFailed(IOException cause) {
+        LOG.debug("session {}: backend {} failed: {}", id,
+                backendAddress == null ? "-" : Text.address(backendAddress), cause.toString());
+        BackendHandler h = backendHandler;
+        closeBackendSocket();
+        hostIndex++;
+        if (target != null && hostIndex < target.hosts().size()) {
+            tryHost();
+        } else if (h != null) {
+            backendHandler = null;
+            h.onConnectFailed(cause);
+        }
+    }
+
+    private void backendLost() {
+        BackendHandler h = backendHandler;
+        closeBackend();
+        if (h != null) {
+            h.onClosed();
+        }
+    }
+
+    private void closeBackend() {
+        backendHandler = null;
+        closeBackendSocket();
+    }
+
+    private void closeBackendSocket() {
+        if (connectTimer != null) {
+            connectTimer.cancel();
+            connectTimer = null;
+        }
+        if (backend != null) {
+            backend.close(pool);
+            engine.backendClosed();
+            backend = null;
+        }
+        backendLink = null;
+    }
+
+    /** The protocol's view of the backend socket during login. */
+    private final class BackendLink implements BackendConnection {
+        private final Endpoint ep;
+
+        BackendLink(Endpoint ep) {
+            this.ep = ep;
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return backendAddress;
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            try {
+                return (InetSocketAddress) ep.channel.getLocalAddress();
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes) {
+            if (ep.closed || state != State.PRELOGIN) {
+                return;
+            }
+            ep.queue(bytes);
+            if (ep.handshaking) {
+                return;
+            }
+            try {
+                ep.flushOut();
+                ep.updateInterest();
+            } catch (IOException e) {
+                LOG.debug("session {}: write to backend failed: {}", id, e.toString());
+                loop.execute(() -> {
+                    if (backend == ep) {
+                        backendLost();
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void write(String text) {
+            write(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() {
+            if (backend == ep) {
+                closeBackend();
+            }
+        }
+    }
+
+    // ---- relay ----
+
+    private void startRelayNow() {
+        state = State.RELAY;
+        outcome = Outcome.PROXIED;
+        if (loginTimer != null) {
+            loginTimer.cancel();
+        }
+        backendHandler = null;
+        c2b = new Pipe(client, backend, pool);
+        b2c = new Pipe(backend, client, pool);
+        if (client.in != null) {
+            c2b.adopt(client.in);
+            client.in = null;
+        }
+        if (backend.in != null) {
+            b2c.adopt(backend.in);
+            backend.in = null;
+        }
+        client.paused = false;
+        backend.paused = false;
+        try {
+            kick(c2b);
+            if (state == State.RELAY) {
+                kick(b2c);
+            }
+        } catch (IOException e) {
+            LOG.debug("session {}: relay failed at start: {}", id, e.toString());
+            closeNow();
+            return;
+        }
+        if (state != State.CLOSED) {
+            client.updateInterest();
+            backend.updateInterest();
+        }
+    }
+
+    private void kick(Pipe p) throws IOException {
+        if (p.drain() && p.src.transport.hasBufferedInput()) {
+            p.onSourceReadable();
+            if (p.srcEof) {
+                relayEnded();
+            }
+        }
+    }
+
+    /** One side ended: write what is pending to the other, then close both. */
+    private void relayEnded() {
+        if (state != State.RELAY) {
+            return;
+        }
+        state = State.CLOSING;
+        client.wantRead = false;
+        backend.wantRead = false;
+        if (!c2b.pending() && !b2c.pending() && !pendingOutput()) {
+            closeNow();
+            return;
+        }
+        closeTimer = loop.schedule(CLOSE_GRACE_NANOS, this::closeNow);
+    }
+
+    // ---- close ----
+
+    /** Closes both sockets at once, gives every buffer back and reports the session. Idempotent. */
+    void closeNow() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        if (loginTimer != null) {
+            loginTimer.cancel();
+        }
+        if (closeTimer != null) {
+            closeTimer.cancel();
+        }
+        if (c2b != null) {
+            c2b.close();
+            b2c.close();
+        }
+        client.close(pool);
+        closeBackend();
+        engine.sessionClosed(this, loop);
+        try {
+            if (handler != null) {
+                handler.onClosed();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: protocol handler failed on close", id, e);
+        }
+        SessionEvent event = new SessionEvent(id, protocol(), user, clientAddress,
+                c2b != null || outcome == Outcome.PROXIED ? backendAddress : null,
+                c2b == null ? 0 : c2b.bytes, b2c == null ? 0 : b2c.bytes,
+                Duration.ofNanos(System.nanoTime() - startNanos), outcome);
+        try {
+            engine.config().sessionListener().sessionClosed(event);
+        } catch (RuntimeException e) {
+            LOG.warn("session listener failed", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + id + ", " + protocol() + ", " + Text.address(clientAddress) + ", " + state + "]";
+    }
+}

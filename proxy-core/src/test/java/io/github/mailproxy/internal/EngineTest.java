@@ -1,0 +1,343 @@
+package io.github.mailproxy.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.mailproxy.Listener;
+import io.github.mailproxy.PassDb;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.ProxyServer;
+import io.github.mailproxy.SessionEvent;
+import io.github.mailproxy.StaticPassDb;
+import io.github.mailproxy.TlsMode;
+import io.github.mailproxy.testing.Await;
+import io.github.mailproxy.testing.LeakCheck;
+import io.github.mailproxy.testing.LineProtocol;
+import io.github.mailproxy.testing.TestTls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EngineTest {
+
+    private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
+
+    private EchoBackend backend;
+    private ProxyServer server;
+    private final List<SessionEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startBackend() throws IOException {
+        backend = new EchoBackend();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (server != null) {
+            LeakCheck.assertNothingLeaked(server);
+            server.close();
+        }
+        backend.close();
+    }
+
+    private ProxyServer start(Listener listener, PassDb passDb) {
+        server = ProxyServer.builder().listen(listener).passDb(passDb).eventLoops(2)
+                .sessionListener(events::add).loginTimeout(Duration.ofSeconds(10)).build().start();
+        return server;
+    }
+
+    private PassDb toBackend() {
+        return StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + backend.port() + " nopassword=y");
+    }
+
+    @Test
+    void relaysBytesBothWaysAfterLogin() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            assertThat(c.line()).isEqualTo("HELLO");
+            c.send("WHAT\r\n");
+            assertThat(c.line()).isEqualTo("ERR unknown");
+            c.send("LOGIN alice secret\r\n");
+            assertThat(c.line()).isEqualTo("OK WELCOME");
+            byte[] payload = randomBytes(3 * 1024 * 1024 + 17);
+            byte[] echoed = c.exchange(payload);
+            assertThat(echoed).isEqualTo(payload);
+        }
+        Await.until("one session event", Duration.ofSeconds(5), () -> events.size() == 1);
+        SessionEvent e = events.get(0);
+        assertThat(e.outcome()).isEqualTo(SessionEvent.Outcome.PROXIED);
+        assertThat(e.user()).isEqualTo("alice");
+        assertThat(e.bytesFromClient()).isEqualTo(3 * 1024 * 1024 + 17);
+        assertThat(e.bytesToClient()).isEqualTo(3 * 1024 * 1024 + 17);
+        assertThat(e.backendAddress().getPort()).isEqualTo(backend.port());
+    }
+
+    @Test
+    void commandsPipelinedAfterLoginReachTheBackend() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\nPING 1\r\nPING 2\r\n");
+            assertThat(c.line()).isEqualTo("OK WELCOME");
+            assertThat(c.line()).isEqualTo("PING 1");
+            assertThat(c.line()).isEqualTo("PING 2");
+        }
+    }
+
+    @Test
+    void triesTheNextHostWhenOneRefuses() throws IOException {
+        PassDb twoHosts = StaticPassDb.parse("proxy=y host=127.0.0.2,127.0.0.1 port=" + backend.port());
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), twoHosts);
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("OK WELCOME");
+        }
+    }
+
+    @Test
+    void unreachableBackendLetsTheClientRetry() throws IOException {
+        int deadPort;
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            deadPort = ss.getLocalPort();
+        }
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null),
+                StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + deadPort));
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("UNAVAILABLE");
+            c.send("WHAT\r\n");
+            assertThat(c.line()).isEqualTo("ERR unknown");
+        }
+    }
+
+    @Test
+    void failingPassDbIsATemporaryRejection() throws IOException {
+        PassDb broken = request -> CompletableFuture.failedFuture(new IllegalStateException("db down"));
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), broken);
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("NO Reject");
+        }
+    }
+
+    @Test
+    void notFoundIsARejection() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null),
+                request -> CompletableFuture.completedFuture(PassDbResult.notFound()));
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("NO Reject");
+        }
+    }
+
+    @Test
+    void startTlsDiscardsWhatWasPipelinedBeforeTheHandshake() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.STARTTLS, TestTls.serverContext()), toBackend());
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("TLS\r\nLOGIN injected x\r\n");
+            assertThat(c.line()).isEqualTo("OK go");
+            SSLSocket tls = (SSLSocket) TestTls.clientContext().getSocketFactory()
+                    .createSocket(s, "localhost", s.getPort(), true);
+            tls.startHandshake();
+            Conversation t = new Conversation(tls);
+            t.send("SECURE\r\n");
+            assertThat(t.line()).isEqualTo("YES");
+            t.send("LOGIN a b\r\n");
+            assertThat(t.line()).isEqualTo("OK WELCOME");
+            byte[] payload = randomBytes(1024 * 1024);
+            assertThat(t.exchange(payload)).isEqualTo(payload);
+        }
+        Await.until("session event", Duration.ofSeconds(5), () -> events.size() == 1);
+        assertThat(events.get(0).user()).isEqualTo("a");
+    }
+
+    @Test
+    void implicitTlsRelays() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.IMPLICIT, TestTls.serverContext()), toBackend());
+        try (SSLSocket s = (SSLSocket) TestTls.clientContext().getSocketFactory()
+                .createSocket("127.0.0.1", server.port("line"))) {
+            s.setSoTimeout(10_000);
+            Conversation c = new Conversation(s);
+            assertThat(c.line()).isEqualTo("HELLO");
+            c.send("SECURE\r\nLOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("YES");
+            assertThat(c.line()).isEqualTo("OK WELCOME");
+            byte[] payload = randomBytes(2 * 1024 * 1024 + 3);
+            assertThat(c.exchange(payload)).isEqualTo(payload);
+        }
+    }
+
+    @Test
+    void loginTimeoutSaysGoodbye() throws IOException {
+        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                .passDb(toBackend()).loginTimeout(Duration.ofMillis(200)).sessionListener(events::add).build().start();
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            assertThat(c.line()).isEqualTo("TIMEOUT");
+            assertThat(c.line()).isNull();
+        }
+        Await.until("session event", Duration.ofSeconds(5), () -> events.size() == 1);
+        assertThat(events.get(0).outcome()).isEqualTo(SessionEvent.Outcome.TIMEOUT);
+    }
+
+    @Test
+    void closeSaysGoodbyeToClientsLoggingIn() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            server.close();
+            assertThat(c.line()).isEqualTo("SHUTDOWN");
+            assertThat(c.line()).isNull();
+        }
+        assertThat(server.stats().openSessions()).isZero();
+    }
+
+    @Test
+    void idleRelayedSessionHoldsNoBuffer() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\nPING\r\n");
+            c.line();
+            assertThat(c.line()).isEqualTo("PING");
+            Await.until("no buffer in use", Duration.ofSeconds(5), () -> server.stats().buffersInUse() == 0);
+            assertThat(server.stats().openSessions()).isEqualTo(1);
+            assertThat(server.stats().openBackendConnections()).isEqualTo(1);
+        }
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket("127.0.0.1", server.port("line"));
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new Random(n).nextBytes(b);
+        return b;
+    }
+
+    /** Line-oriented client side of a test conversation. */
+    private static final class Conversation {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        Conversation(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+        }
+
+        void send(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+
+        /** @return the next line without CRLF, or null at end of stream */
+        String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            int c;
+            while ((c = in.read()) != -1) {
+                if (c == '\n') {
+                    int len = sb.length();
+                    return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+                }
+                sb.append((char) c);
+            }
+            return sb.length() == 0 ? null : sb.toString();
+        }
+
+        /** Sends the payload from another thread while reading the same number of bytes back. */
+        byte[] exchange(byte[] payload) throws IOException {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    out.write(payload);
+                    out.flush();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] back = in.readNBytes(payload.length);
+            writer.join();
+            return back;
+        }
+    }
+
+    /** A backend that greets with WELCOME and echoes everything; a thread per connection (test only). */
+    private static final class EchoBackend implements AutoCloseable {
+        private final ServerSocket serverSocket;
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+        EchoBackend() throws IOException {
+            serverSocket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+            Thread acceptor = new Thread(this::acceptLoop, "echo-backend");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return serverSocket.getLocalPort();
+        }
+
+        private void acceptLoop() {
+            while (!serverSocket.isClosed()) {
+                try {
+                    Socket s = serverSocket.accept();
+                    sockets.add(s);
+                    Thread t = new Thread(() -> echo(s), "echo");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private static void echo(Socket s) {
+            try (s) {
+                s.getOutputStream().write("WELCOME\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getInputStream().transferTo(s.getOutputStream());
+            } catch (IOException e) {
+                // the proxy closed the connection
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            serverSocket.close();
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+}
