@@ -234,6 +234,42 @@ class EngineTest {
         }
     }
 
+    @Test
+    void aClientThatStopsReadingSlowsTheBackendInsteadOfGrowingMemory() throws Exception {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        try (Socket s = connect()) {
+            s.setReceiveBufferSize(64 * 1024);
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("OK WELCOME");
+            byte[] payload = randomBytes(128 * 1024 * 1024);
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(payload);
+                    done.set(true);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // Nobody reads: the echo fills every socket buffer on the way and the writer must block,
+            // while the proxy holds at most one buffer per direction.
+            int maxInUse = 0;
+            for (int i = 0; i < 200; i++) {
+                maxInUse = Math.max(maxInUse, server.stats().buffersInUse());
+                Thread.onSpinWait();
+            }
+            Await.until("the proxy to hold a buffer in each direction", Duration.ofSeconds(10),
+                    () -> server.stats().buffersInUse() == 2);
+            assertThat(done).isFalse();
+            assertThat(maxInUse).isLessThanOrEqualTo(2);
+            byte[] back = s.getInputStream().readNBytes(payload.length);
+            writer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(back).isEqualTo(payload);
+        }
+    }
+
     private Socket connect() throws IOException {
         Socket s = new Socket("127.0.0.1", server.port("line"));
         s.setSoTimeout(10_000);
