@@ -30,6 +30,8 @@ final class Endpoint {
     /** A TLS handshake is in progress on this endpoint. */
     boolean handshaking;
     boolean closed;
+    /** A task to read input buffered inside the transport is queued on the loop. */
+    boolean bufferedReadScheduled;
 
     Endpoint(SocketChannel channel) {
         this.channel = channel;

@@ -218,7 +218,7 @@ final class Session implements ClientSession {
         try {
             dispatch(client);
             readInput(client);
-            client.updateInterest();
+            afterEvent();
         } catch (IOException e) {
             LOG.debug("session {}: client read failed: {}", id, e.toString());
             closeNow();
@@ -363,18 +363,52 @@ final class Session implements ClientSession {
             if (!ep.closed && state != State.CLOSED && (ops & SelectionKey.OP_READ) != 0) {
                 readable(ep);
             }
-            if (state != State.CLOSED) {
-                client.updateInterest();
-                if (backend != null) {
-                    backend.updateInterest();
-                }
-            }
+            afterEvent();
         } catch (IOException e) {
             LOG.debug("session {}: {} I/O failed: {}", id, ep == client ? "client" : "backend", e.toString());
             ioFailed(ep);
         } catch (RuntimeException e) {
             handlerFailed(e);
         }
+    }
+
+    /** Sets interest ops, and makes sure input decrypted ahead (invisible to the selector) gets read. */
+    private void afterEvent() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        client.updateInterest();
+        scheduleBufferedRead(client);
+        if (backend != null) {
+            backend.updateInterest();
+            scheduleBufferedRead(backend);
+        }
+    }
+
+    private void scheduleBufferedRead(Endpoint ep) {
+        if (ep.bufferedReadScheduled || ep.closed || ep.paused || ep.handshaking || !ep.wantRead
+                || !ep.transport.hasBufferedInput()) {
+            return;
+        }
+        if (state != State.PRELOGIN && state != State.RELAY) {
+            return;
+        }
+        ep.bufferedReadScheduled = true;
+        loop.execute(() -> {
+            ep.bufferedReadScheduled = false;
+            if (state == State.CLOSED || ep.closed) {
+                return;
+            }
+            try {
+                readable(ep);
+                afterEvent();
+            } catch (IOException e) {
+                LOG.debug("session {}: read failed: {}", id, e.toString());
+                ioFailed(ep);
+            } catch (RuntimeException e) {
+                handlerFailed(e);
+            }
+        });
     }
 
     private void ioFailed(Endpoint ep) {
@@ -826,10 +860,7 @@ final class Session implements ClientSession {
             closeNow();
             return;
         }
-        if (state != State.CLOSED) {
-            client.updateInterest();
-            backend.updateInterest();
-        }
+        afterEvent();
     }
 
     private void kick(Pipe p) throws IOException {

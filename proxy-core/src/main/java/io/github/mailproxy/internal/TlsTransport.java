@@ -35,6 +35,8 @@ final class TlsTransport implements Transport {
     private boolean handshakeDone;
     private boolean inboundDone;
     private boolean eof;
+    /** netIn holds only part of a record and the socket had nothing more: wait for the selector. */
+    private boolean starved;
 
     TlsTransport(SocketChannel channel, SSLEngine engine, BufferPool pool) throws SSLException {
         this.channel = channel;
@@ -157,7 +159,7 @@ final class TlsTransport implements Transport {
 
     @Override
     public boolean hasBufferedInput() {
-        return appIn != null || (netIn != null && netIn.position() > 0);
+        return appIn != null || (netIn != null && netIn.position() > 0 && !starved);
     }
 
     @Override
@@ -245,7 +247,11 @@ final class TlsTransport implements Transport {
 
     /** Reads from the socket into netIn. @return whether any byte came */
     private boolean fill() throws IOException {
-        if (eof || !netIn.hasRemaining()) {
+        if (eof) {
+            return false;
+        }
+        if (!netIn.hasRemaining()) {
+            starved = false;
             return false;
         }
         int n = channel.read(netIn);
@@ -253,6 +259,7 @@ final class TlsTransport implements Transport {
             eof = true;
             return false;
         }
+        starved = n == 0;
         return n > 0;
     }
 
