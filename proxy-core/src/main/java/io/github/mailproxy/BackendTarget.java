@@ -11,8 +11,22 @@ import java.util.Objects;
  * @param port           the port, or 0 for the protocol's default (143 for IMAP, 110 for POP3)
  * @param tls            how to use TLS to the backend ({@link TlsMode#PLAIN} for none)
  * @param connectTimeout how long one connection attempt may take, or {@code null} for the server's default
+ * @param anyCert        accept any certificate the backend's TLS presents, as Dovecot's
+ *                       {@code ssl=any-cert}; otherwise it must be trusted and match the host name
  */
-public record BackendTarget(List<String> hosts, int port, TlsMode tls, Duration connectTimeout) {
+public record BackendTarget(List<String> hosts, int port, TlsMode tls, Duration connectTimeout, boolean anyCert) {
+
+    /**
+     * A target whose TLS certificate, if any, is verified.
+     *
+     * @param hosts          hosts in order of preference
+     * @param port           the port, or 0 for the protocol's default
+     * @param tls            TLS to the backend
+     * @param connectTimeout connect timeout, or {@code null} for the server's default
+     */
+    public BackendTarget(List<String> hosts, int port, TlsMode tls, Duration connectTimeout) {
+        this(hosts, port, tls, connectTimeout, false);
+    }
 
     /** Checks and copies the components. */
     public BackendTarget {

@@ -104,6 +104,7 @@ public final class ProxyServer implements AutoCloseable {
         private Boolean backendTrusted;
         private int proxyTtl = -1;
         private AuthCacheSpec authCache;
+        private javax.net.ssl.SSLContext backendSslContext;
 
         private Builder() {
         }
@@ -146,6 +147,17 @@ public final class ProxyServer implements AutoCloseable {
         public Builder capabilityFilter(CapabilityFilter capabilityFilter) {
             requireUnset(this.capabilityFilter, "capabilityFilter");
             this.capabilityFilter = Objects.requireNonNull(capabilityFilter, "capabilityFilter");
+            return this;
+        }
+
+        /**
+         * @param backendSslContext trust material for TLS to backends (PassDb fields {@code ssl} and
+         *                          {@code starttls}); default the JVM's default context
+         * @return this builder
+         */
+        public Builder backendSslContext(javax.net.ssl.SSLContext backendSslContext) {
+            requireUnset(this.backendSslContext, "backendSslContext");
+            this.backendSslContext = Objects.requireNonNull(backendSslContext, "backendSslContext");
             return this;
         }
 
@@ -309,7 +321,8 @@ public final class ProxyServer implements AutoCloseable {
                     maxLiteralSize > 0 ? maxLiteralSize : 8192,
                     maxBadCommands > 0 ? maxBadCommands : 10,
                     backendTrusted != null && backendTrusted,
-                    proxyTtl > 0 ? proxyTtl : 5);
+                    proxyTtl > 0 ? proxyTtl : 5,
+                    backendSslContext);
             return new ProxyServer(config);
         }
 

@@ -53,6 +53,7 @@ public final class Engine {
     private List<Set<Session>> sessions;
     private ExecutorService resolver;
     private SSLContext backendSslContext;
+    private SSLContext anyCertSslContext;
     private int nextLoop;
     private volatile boolean started;
     private volatile boolean closed;
@@ -220,10 +221,16 @@ public final class Engine {
         return resolver;
     }
 
-    synchronized SSLContext backendSslContext() {
+    synchronized SSLContext backendSslContext(boolean anyCert) {
+        if (anyCert) {
+            if (anyCertSslContext == null) {
+                anyCertSslContext = AnyCertTrust.context();
+            }
+            return anyCertSslContext;
+        }
         if (backendSslContext == null) {
             try {
-                backendSslContext = SSLContext.getDefault();
+                backendSslContext = config.backendSslContext() != null ? config.backendSslContext() : SSLContext.getDefault();
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("no default TLS context for backend connections", e);
             }

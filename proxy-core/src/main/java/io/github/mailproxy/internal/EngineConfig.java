@@ -16,7 +16,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            CapabilityFilter capabilityFilter, SessionListener sessionListener,
                            Duration loginTimeout, Duration backendConnectTimeout, Duration shutdownTimeout,
                            int eventLoops, PlaintextAuth plaintextAuth, int maxLineLength, int maxLiteralSize,
-                           int maxBadCommands, boolean backendTrusted, int proxyTtl) {
+                           int maxBadCommands, boolean backendTrusted, int proxyTtl,
+                           javax.net.ssl.SSLContext backendSslContext) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

@@ -62,13 +62,16 @@ public final class Routing {
                     LOG.warn("passdb gave an invalid proxy_timeout for session {}", request.sessionId());
                 }
             }
-            TlsMode tls = result.flag(PassDbResult.SSL) ? TlsMode.IMPLICIT
-                    : result.flag(PassDbResult.STARTTLS) ? TlsMode.STARTTLS : TlsMode.PLAIN;
+            // Dovecot: ssl=yes / starttls=yes, or =any-cert to skip certificate checks
+            String ssl = result.field(PassDbResult.SSL).orElse(null);
+            String starttls = result.field(PassDbResult.STARTTLS).orElse(null);
+            boolean anyCert = "any-cert".equalsIgnoreCase(ssl) || "any-cert".equalsIgnoreCase(starttls);
+            TlsMode tls = enabled(ssl) ? TlsMode.IMPLICIT : enabled(starttls) ? TlsMode.STARTTLS : TlsMode.PLAIN;
             List<String> hosts = Arrays.stream(host.trim().split("[\\s,]+")).filter(h -> !h.isEmpty()).toList();
             BackendCredentials credentials = masterUser == null
                     ? BackendCredentials.forwarding(destUser, password)
                     : new BackendCredentials(destUser, masterUser, password, BackendCredentials.Mechanism.AUTO);
-            return new AuthDecision.Proxy(new BackendTarget(hosts, port, tls, timeout), credentials);
+            return new AuthDecision.Proxy(new BackendTarget(hosts, port, tls, timeout, anyCert), credentials);
         }
         if (host != null) {
             return new AuthDecision.Referral(host, port, destUser, reason);
@@ -77,5 +80,9 @@ public final class Routing {
             return new AuthDecision.Reject(Failure.LOGIN_DISABLED, reason);
         }
         return new AuthDecision.Local(request.user());
+    }
+
+    private static boolean enabled(String value) {
+        return value != null && (value.equalsIgnoreCase("any-cert") || PassDbResult.isTrue(value));
     }
 }

@@ -71,6 +71,7 @@ final class Session implements ClientSession {
     private boolean dispatching;
     private boolean tlsRequested;
     private boolean relayRequested;
+    private boolean backendTlsRequested;
     private boolean resumeScheduled;
     private Pipe c2b;
     private Pipe b2c;
@@ -549,6 +550,10 @@ final class Session implements ClientSession {
         if (state != State.PRELOGIN) {
             return;
         }
+        if (backendTlsRequested) {
+            backendTlsRequested = false;
+            startBackendTls();
+        }
         if (relayRequested) {
             relayRequested = false;
             startRelayNow();
@@ -633,7 +638,11 @@ final class Session implements ClientSession {
                 readInput(client);
             }
         } else if (backendHandler != null) {
-            backendHandler.onConnected(backendLink);
+            if (target.tls() == TlsMode.IMPLICIT) {
+                backendHandler.onConnected(backendLink);
+            } else {
+                backendHandler.onSecured();
+            }
             if (backend != null && tls.hasBufferedInput()) {
                 readInput(backend);
             }
@@ -721,14 +730,40 @@ final class Session implements ClientSession {
         ep.key.interestOps(SelectionKey.OP_READ);
         backendLink = new BackendLink(ep);
         switch (target.tls()) {
-            case IMPLICIT -> {
-                InetSocketAddress a = backendAddress;
-                SSLEngine e = engine.backendSslContext().createSSLEngine(a.getHostString(), a.getPort());
-                e.setUseClientMode(true);
-                beginTls(ep, e);
-            }
-            case STARTTLS -> connectFailed(new IOException("STARTTLS to a backend is not supported yet"));
+            case IMPLICIT -> beginTls(ep, clientEngine());
             default -> backendHandler.onConnected(backendLink);
+        }
+    }
+
+    /** A client-mode engine for the backend, verifying its certificate against the host name given. */
+    private SSLEngine clientEngine() {
+        String host = target.hosts().get(Math.min(hostIndex, target.hosts().size() - 1));
+        SSLEngine e = engine.backendSslContext(target.anyCert()).createSSLEngine(host, backendAddress.getPort());
+        e.setUseClientMode(true);
+        if (!target.anyCert()) {
+            javax.net.ssl.SSLParameters params = e.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            e.setSSLParameters(params);
+        }
+        return e;
+    }
+
+    private void startBackendTls() {
+        if (backend == null || backend.closed || backend.transport.secured()) {
+            return;
+        }
+        if (backend.in != null) {
+            if (backend.in.isDirect()) {
+                pool.release(backend.in);
+            }
+            backend.in = null;
+        }
+        try {
+            beginTls(backend, clientEngine());
+            afterEvent();
+        } catch (IOException e) {
+            LOG.debug("session {}: backend TLS failed: {}", id, e.toString());
+            backendLost();
         }
     }
 
@@ -819,6 +854,17 @@ final class Session implements ClientSession {
         @Override
         public void write(String text) {
             write(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void startTls() {
+            if (backend != ep || ep.transport.secured()) {
+                return;
+            }
+            backendTlsRequested = true;
+            if (!dispatching) {
+                afterDispatch();
+            }
         }
 
         @Override

@@ -28,6 +28,14 @@ public interface BackendConnection {
      */
     void write(String text);
 
+    /**
+     * Upgrades the connection to TLS after the backend agreed to STARTTLS (IMAP) or STLS (POP3).
+     * Call it from {@link BackendHandler#onInput} right after consuming the backend's go-ahead, and
+     * return; input the backend sent after it is discarded. {@link BackendHandler#onSecured()}
+     * follows when the handshake is done; a failed handshake ends in {@link BackendHandler#onClosed()}.
+     */
+    void startTls();
+
     /** Closes the connection; the handler gets no further calls. */
     void close();
 }

@@ -17,6 +17,13 @@ public interface BackendHandler {
     void onConnected(BackendConnection connection);
 
     /**
+     * The TLS handshake asked for with {@link BackendConnection#startTls()} is done; the protocol
+     * asks for capabilities again and logs in.
+     */
+    default void onSecured() {
+    }
+
+    /**
      * Bytes from the backend are waiting; consume complete frames, as {@link ClientHandler#onInput}.
      *
      * @param in the unread input, in read mode; owned by the core

@@ -23,6 +23,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -270,6 +271,58 @@ class EngineTest {
         }
     }
 
+    @Test
+    void relaysToABackendOverImplicitTls() throws IOException {
+        try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT)) {
+            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                    .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 ssl=yes port=" + tlsBackend.port()))
+                    .backendSslContext(TestTls.clientContext()).build().start();
+            try (Socket s = connect()) {
+                Conversation c = new Conversation(s);
+                c.line();
+                c.send("LOGIN a b\r\n");
+                assertThat(c.line()).isEqualTo("OK WELCOME");
+                byte[] payload = randomBytes(1024 * 1024 + 5);
+                assertThat(c.exchange(payload)).isEqualTo(payload);
+            }
+        }
+    }
+
+    @Test
+    void refusesABackendCertificateItDoesNotTrustUnlessAnyCert() throws IOException {
+        try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT)) {
+            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                    .passDb(request -> CompletableFuture.completedFuture(PassDbResult.found(Map.of("proxy", "y",
+                            "host", "127.0.0.1", "port", String.valueOf(tlsBackend.port()),
+                            "ssl", request.user().equals("any") ? "any-cert" : "yes")))).build().start();
+            try (Socket s = connect()) {
+                Conversation c = new Conversation(s);
+                c.line();
+                c.send("LOGIN strict b\r\n");
+                assertThat(c.line()).isEqualTo("UNAVAILABLE");
+                c.send("LOGIN any b\r\n");
+                assertThat(c.line()).isEqualTo("OK WELCOME");
+            }
+        }
+    }
+
+    @Test
+    void upgradesTheBackendConnectionWithStartTls() throws IOException {
+        try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.STARTTLS)) {
+            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                    .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 starttls=yes port=" + tlsBackend.port()))
+                    .backendSslContext(TestTls.clientContext()).build().start();
+            try (Socket s = connect()) {
+                Conversation c = new Conversation(s);
+                c.line();
+                c.send("LOGIN a b\r\n");
+                assertThat(c.line()).isEqualTo("OK SECURE-WELCOME");
+                byte[] payload = randomBytes(512 * 1024);
+                assertThat(c.exchange(payload)).isEqualTo(payload);
+            }
+        }
+    }
+
     private Socket connect() throws IOException {
         Socket s = new Socket("127.0.0.1", server.port("line"));
         s.setSoTimeout(10_000);
@@ -334,8 +387,19 @@ class EngineTest {
         private final ServerSocket serverSocket;
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
+        enum Tls { NONE, IMPLICIT, STARTTLS }
+
+        private final Tls tls;
+
         EchoBackend() throws IOException {
-            serverSocket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+            this(Tls.NONE);
+        }
+
+        EchoBackend(Tls tls) throws IOException {
+            this.tls = tls;
+            serverSocket = tls == Tls.IMPLICIT
+                    ? TestTls.serverContext().getServerSocketFactory().createServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))
+                    : new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
             Thread acceptor = new Thread(this::acceptLoop, "echo-backend");
             acceptor.setDaemon(true);
             acceptor.start();
@@ -350,7 +414,7 @@ class EngineTest {
                 try {
                     Socket s = serverSocket.accept();
                     sockets.add(s);
-                    Thread t = new Thread(() -> echo(s), "echo");
+                    Thread t = new Thread(() -> echo(s, tls), "echo");
                     t.setDaemon(true);
                     t.start();
                 } catch (IOException e) {
@@ -359,9 +423,21 @@ class EngineTest {
             }
         }
 
-        private static void echo(Socket s) {
-            try (s) {
+        private static void echo(Socket plain, Tls tls) {
+            try (plain) {
+                Socket s = plain;
                 s.getOutputStream().write("WELCOME\r\n".getBytes(StandardCharsets.US_ASCII));
+                if (tls == Tls.STARTTLS) {
+                    byte[] command = s.getInputStream().readNBytes("STARTTLS\r\n".length());
+                    assertThat(new String(command, StandardCharsets.US_ASCII)).isEqualTo("STARTTLS\r\n");
+                    s.getOutputStream().write("GO\r\n".getBytes(StandardCharsets.US_ASCII));
+                    SSLSocket secured = (SSLSocket) TestTls.serverContext().getSocketFactory()
+                            .createSocket(s, null, s.getPort(), true);
+                    secured.setUseClientMode(false);
+                    secured.startHandshake();
+                    s = secured;
+                    s.getOutputStream().write("SECURE-WELCOME\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
                 s.getInputStream().transferTo(s.getOutputStream());
             } catch (IOException e) {
                 // the proxy closed the connection

@@ -90,7 +90,7 @@ public final class LineProtocol implements Protocol {
             session.user(user);
             session.authenticate(session.authRequest(user, password, "PLAIN")).thenAccept(decision -> {
                 if (decision instanceof AuthDecision.Proxy proxy) {
-                    session.connectBackend(proxy.target(), new Backend(session));
+                    session.connectBackend(proxy.target(), new Backend(session, proxy.target().tls() == io.github.mailproxy.TlsMode.STARTTLS));
                 } else {
                     session.write("NO " + decision.getClass().getSimpleName() + "\r\n");
                     session.resumeInput();
@@ -112,10 +112,12 @@ public final class LineProtocol implements Protocol {
     private static final class Backend implements BackendHandler {
         private final ClientSession session;
         private final LineFramer framer = new LineFramer(1000);
+        private final boolean startTls;
         private BackendConnection connection;
 
-        Backend(ClientSession session) {
+        Backend(ClientSession session, boolean startTls) {
             this.session = session;
+            this.startTls = startTls;
         }
 
         @Override
@@ -125,7 +127,15 @@ public final class LineProtocol implements Protocol {
 
         @Override
         public void onInput(ByteBuffer in) {
-            if (framer.next(in) == LineFramer.Status.LINE) {
+            if (framer.next(in) != LineFramer.Status.LINE) {
+                return;
+            }
+            String line = new String(framer.line(), StandardCharsets.UTF_8);
+            if (startTls && line.equals("WELCOME")) {
+                connection.write("STARTTLS\r\n");
+            } else if (startTls && line.equals("GO")) {
+                connection.startTls();
+            } else {
                 session.write("OK " + new String(framer.line(), StandardCharsets.UTF_8) + "\r\n");
                 session.startRelay(connection);
             }
