@@ -94,6 +94,8 @@ public final class ProxyServer implements AutoCloseable {
         private CapabilityFilter capabilityFilter;
         private SessionListener sessionListener;
         private Duration loginTimeout;
+        private Duration authFailureDelay;
+        private com.github.benmanes.caffeine.cache.Scheduler scheduler;
         private Duration backendConnectTimeout;
         private Duration shutdownTimeout;
         private int eventLoops = -1;
@@ -188,6 +190,32 @@ public final class ProxyServer implements AutoCloseable {
         public Builder loginTimeout(Duration loginTimeout) {
             requireUnset(this.loginTimeout, "loginTimeout");
             this.loginTimeout = requirePositive(loginTimeout, "loginTimeout");
+            return this;
+        }
+
+        /**
+         * @param authFailureDelay how long the reply to a failed authentication is held back, as
+         *                         Dovecot's {@code auth_failure_delay}; default 2 s; zero for none
+         * @return this builder
+         */
+        public Builder authFailureDelay(Duration authFailureDelay) {
+            requireUnset(this.authFailureDelay, "authFailureDelay");
+            Objects.requireNonNull(authFailureDelay, "authFailureDelay");
+            if (authFailureDelay.isNegative()) {
+                throw new IllegalArgumentException("authFailureDelay: must not be negative: " + authFailureDelay);
+            }
+            this.authFailureDelay = authFailureDelay;
+            return this;
+        }
+
+        /**
+         * @param scheduler runs delayed work such as {@link #authFailureDelay(Duration)}; default
+         *                  Caffeine's {@code Scheduler.systemScheduler()}. Tests may pass one they control.
+         * @return this builder
+         */
+        public Builder scheduler(com.github.benmanes.caffeine.cache.Scheduler scheduler) {
+            requireUnset(this.scheduler, "scheduler");
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 
@@ -322,7 +350,9 @@ public final class ProxyServer implements AutoCloseable {
                     maxBadCommands > 0 ? maxBadCommands : 10,
                     backendTrusted != null && backendTrusted,
                     proxyTtl > 0 ? proxyTtl : 5,
-                    backendSslContext);
+                    backendSslContext,
+                    authFailureDelay != null ? authFailureDelay : Duration.ofSeconds(2),
+                    scheduler != null ? scheduler : com.github.benmanes.caffeine.cache.Scheduler.systemScheduler());
             return new ProxyServer(config);
         }
 

@@ -17,7 +17,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            Duration loginTimeout, Duration backendConnectTimeout, Duration shutdownTimeout,
                            int eventLoops, PlaintextAuth plaintextAuth, int maxLineLength, int maxLiteralSize,
                            int maxBadCommands, boolean backendTrusted, int proxyTtl,
-                           javax.net.ssl.SSLContext backendSslContext) {
+                           javax.net.ssl.SSLContext backendSslContext, Duration authFailureDelay,
+                           com.github.benmanes.caffeine.cache.Scheduler scheduler) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

@@ -266,9 +266,29 @@ final class Session implements ClientSession {
                         failure == null ? "no decision" : failure.toString());
                 done = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
             }
-            decision.complete(done);
+            AuthDecision result = done;
+            if (result instanceof AuthDecision.Reject r && r.failure() == AuthDecision.Failure.AUTH_FAILED) {
+                afterFailureDelay(() -> decision.complete(result));
+            } else {
+                decision.complete(result);
+            }
         }));
         return decision;
+    }
+
+    @Override
+    public void afterFailureDelay(Runnable reply) {
+        Duration delay = engine.config().authFailureDelay();
+        if (delay.isZero()) {
+            reply.run();
+            return;
+        }
+        Runnable guarded = () -> {
+            if (state != State.CLOSED) {
+                reply.run();
+            }
+        };
+        engine.config().scheduler().schedule(loop, guarded, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

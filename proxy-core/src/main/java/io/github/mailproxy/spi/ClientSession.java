@@ -108,6 +108,16 @@ public interface ClientSession {
     CompletionStage<AuthDecision> authenticate(AuthRequest request);
 
     /**
+     * Runs a failure reply after the server's auth failure delay (Dovecot's {@code auth_failure_delay}),
+     * on this session's loop, without blocking it. {@link #authenticate} already delays its
+     * {@link AuthDecision.Failure#AUTH_FAILED} decisions; protocol modules use this when the backend
+     * refuses the password, so that every failed login looks the same.
+     *
+     * @param reply what to do once the delay is over; skipped if the session has closed by then
+     */
+    void afterFailureDelay(Runnable reply);
+
+    /**
      * Records who is logging in, for the session event.
      *
      * @param user the user name as given

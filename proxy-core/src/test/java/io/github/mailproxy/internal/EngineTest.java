@@ -55,7 +55,7 @@ class EngineTest {
     }
 
     private ProxyServer start(Listener listener, PassDb passDb) {
-        server = ProxyServer.builder().listen(listener).passDb(passDb).eventLoops(2)
+        server = ProxyServer.builder().listen(listener).passDb(passDb).eventLoops(2).authFailureDelay(Duration.ZERO)
                 .sessionListener(events::add).loginTimeout(Duration.ofSeconds(10)).build().start();
         return server;
     }
@@ -321,6 +321,41 @@ class EngineTest {
                 assertThat(c.exchange(payload)).isEqualTo(payload);
             }
         }
+    }
+
+    @Test
+    void failedLoginsAreAnsweredAfterTheFailureDelayWithoutBlockingTheLoop() throws IOException {
+        List<Runnable> delayed = new CopyOnWriteArrayList<>();
+        List<Long> delays = new CopyOnWriteArrayList<>();
+        com.github.benmanes.caffeine.cache.Scheduler manual = (executor, command, delay, unit) -> {
+            delays.add(unit.toMillis(delay));
+            delayed.add(() -> executor.execute(command));
+            return CompletableFuture.completedFuture(null);
+        };
+        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                .passDb(request -> CompletableFuture.completedFuture(request.user().equals("known")
+                        ? PassDbResult.found(Map.of("proxy", "y", "host", "127.0.0.1", "password", "right",
+                                "port", String.valueOf(backend.port())))
+                        : PassDbResult.notFound()))
+                .scheduler(manual).build().start();
+        try (Socket s = connect(); Socket other = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN unknown pw\r\n");
+            Await.until("the failure reply to be scheduled", Duration.ofSeconds(5), () -> delayed.size() == 1);
+            Conversation o = new Conversation(other);
+            assertThat(o.line()).isEqualTo("HELLO");
+            o.send("WHAT\r\n");
+            assertThat(o.line()).as("the loop serves others meanwhile").isEqualTo("ERR unknown");
+            assertThat(s.getInputStream().available()).as("no reply before the delay").isZero();
+            delayed.get(0).run();
+            assertThat(c.line()).isEqualTo("NO Reject");
+            c.send("LOGIN known wrong\r\n");
+            Await.until("the second failure to be scheduled", Duration.ofSeconds(5), () -> delayed.size() == 2);
+            delayed.get(1).run();
+            assertThat(c.line()).isEqualTo("NO Reject");
+        }
+        assertThat(delays).containsExactly(2000L, 2000L);
     }
 
     private Socket connect() throws IOException {
