@@ -74,6 +74,6 @@ public final class ImapProtocol implements Protocol {
 
     @Override
     public ClientHandler newClientHandler(ClientSession session) {
-        throw new UnsupportedOperationException("not yet written");
+        return new ImapClientHandler(session);
     }
 }

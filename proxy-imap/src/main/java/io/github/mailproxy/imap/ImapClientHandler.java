@@ -1,0 +1,472 @@
+package io.github.mailproxy.imap;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.spi.ClientHandler;
+import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.LineFramer;
+import io.github.mailproxy.spi.Sasl;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IMAP conversation before login (RFC 3501 section 6.1 and 6.2, not-authenticated state): it
+ * answers CAPABILITY, NOOP, LOGOUT, ID and STARTTLS, collects credentials from LOGIN and
+ * AUTHENTICATE PLAIN/LOGIN, asks the auth service, and hands a proxied login to
+ * {@link ImapBackendLogin}. Called on the session's event loop only.
+ */
+final class ImapClientHandler implements ClientHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImapClientHandler.class);
+
+    /** The SASL mechanisms this module can run; others the strategy offers are not advertised. */
+    static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "LOGIN");
+
+    static final String PRIVACY_REQUIRED =
+            "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure connections.";
+    static final String AUTH_FAILED = "NO [AUTHENTICATIONFAILED] Authentication failed.";
+    static final String UNAVAILABLE = "NO [UNAVAILABLE] Account is temporarily unavailable.";
+
+    private enum State {
+        /** Reading commands. */
+        COMMANDS,
+        /** Inside AUTHENTICATE, reading the client's SASL responses. */
+        SASL,
+        /** Input paused while the auth service or the backend answers. */
+        LOGGING_IN,
+        /** Closed, logged out, upgrading to TLS or relaying: no more input is handled here. */
+        DONE
+    }
+
+    private final ClientSession session;
+    private ImapDecoder decoder;
+    private State state = State.COMMANDS;
+    private int badCommands;
+    private SaslExchange sasl;
+    private ImapBackendLogin backendLogin;
+
+    ImapClientHandler(ClientSession session) {
+        this.session = session;
+        this.decoder = newDecoder();
+    }
+
+    @Override
+    public void onOpen() {
+        session.write("* OK [CAPABILITY " + capabilities() + "] mailproxy ready.\r\n");
+    }
+
+    @Override
+    public void onInput(ByteBuffer in) {
+        guarded(() -> process(in));
+    }
+
+    /** Runs handler code so that a bug costs this session only, never the loop; the client learns nothing of it. */
+    private void guarded(Runnable code) {
+        try {
+            code.run();
+        } catch (RuntimeException e) {
+            LOG.error("session {}: internal error in the IMAP pre-login handler", session.id(), e);
+            finish();
+            session.write("* BYE Internal server error.\r\n");
+            session.close();
+        }
+    }
+
+    @Override
+    public void onTimeout() {
+        finish();
+        session.outcome(Outcome.TIMEOUT);
+        session.write("* BYE Disconnected for inactivity.\r\n");
+    }
+
+    @Override
+    public void onShutdown() {
+        finish();
+        session.outcome(Outcome.SHUTDOWN);
+        session.write("* BYE Server shutting down.\r\n");
+    }
+
+    @Override
+    public void onClosed() {
+        finish();
+    }
+
+    private void process(ByteBuffer in) {
+        while (true) {
+            if (state == State.COMMANDS) {
+                ImapDecoder.Result result = decoder.next(in);
+                switch (result.kind()) {
+                    case NEED_MORE:
+                        return;
+                    case CONTINUE:
+                        session.write("+ Ready for literal data\r\n");
+                        break;
+                    case BAD:
+                        bad(result.tag(), result.text());
+                        break;
+                    default:
+                        if (!dispatch(result.command())) {
+                            return;
+                        }
+                }
+            } else if (state == State.SASL) {
+                ImapDecoder.Line line = decoder.nextLine(in);
+                if (line.status() == LineFramer.Status.NEED_MORE) {
+                    return;
+                }
+                String tag = sasl.tag;
+                if (line.status() == LineFramer.Status.TOO_LONG) {
+                    endSasl();
+                    bad(tag, ImapDecoder.LINE_TOO_LONG);
+                } else {
+                    saslResponse(line.text());
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    /** @return whether to go on reading input in this call */
+    private boolean dispatch(ImapCommand command) {
+        switch (command.name()) {
+            case "CAPABILITY" -> capability(command);
+            case "NOOP" -> noop(command);
+            case "LOGOUT" -> logout(command);
+            case "ID" -> id(command);
+            case "STARTTLS" -> {
+                return startTls(command);
+            }
+            case "LOGIN" -> login(command);
+            case "AUTHENTICATE" -> authenticate(command);
+            default -> bad(command.tag(), "Command unknown or not allowed before login.");
+        }
+        return true;
+    }
+
+    /** RFC 3501 section 6.1.1. */
+    private void capability(ImapCommand command) {
+        if (noArguments(command)) {
+            session.write("* CAPABILITY " + capabilities() + "\r\n");
+            reply(command.tag(), "OK Pre-login capabilities listed, post-login capabilities have more.");
+        }
+    }
+
+    /** RFC 3501 section 6.1.2. */
+    private void noop(ImapCommand command) {
+        if (noArguments(command)) {
+            reply(command.tag(), "OK NOOP completed.");
+        }
+    }
+
+    /** RFC 3501 section 6.1.3. */
+    private void logout(ImapCommand command) {
+        if (noArguments(command)) {
+            session.write("* BYE Logging out.\r\n");
+            reply(command.tag(), "OK Logout completed.");
+            finish();
+            session.close();
+        }
+    }
+
+    /** RFC 2971: {@code ID ( field value ... )} or {@code ID NIL}. */
+    private void id(ImapCommand command) {
+        List<ImapArg> args = command.args();
+        boolean valid = args.size() == 1 && (args.get(0).isNil() || isIdList(args.get(0)));
+        if (!valid) {
+            bad(command.tag(), "Error in IMAP command: ID needs a list of field-value pairs or NIL.");
+            return;
+        }
+        session.write("* ID (\"name\" \"mailproxy\")\r\n");
+        reply(command.tag(), "OK ID completed.");
+    }
+
+    private static boolean isIdList(ImapArg arg) {
+        if (arg.kind() != ImapArg.Kind.LIST || arg.items().size() % 2 != 0) {
+            return false;
+        }
+        for (int i = 0; i < arg.items().size(); i++) {
+            ImapArg item = arg.items().get(i);
+            boolean valueMayBeNil = i % 2 == 1;
+            if (!item.isString() && !(valueMayBeNil && item.isNil())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 3501 section 6.2.1; input after the command is discarded by the core. */
+    private boolean startTls(ImapCommand command) {
+        if (!noArguments(command)) {
+            return true;
+        }
+        if (!session.startTlsAvailable()) {
+            bad(command.tag(), session.secured() ? "TLS is already active." : "STARTTLS is not available.");
+            return true;
+        }
+        reply(command.tag(), "OK Begin TLS negotiation now.");
+        session.startTls();
+        decoder = newDecoder();
+        return false;
+    }
+
+    /** RFC 3501 section 6.2.3. */
+    private void login(ImapCommand command) {
+        List<ImapArg> args = command.args();
+        if (args.size() != 2 || !args.get(0).isAstring() || !args.get(1).isAstring()) {
+            bad(command.tag(), "Error in IMAP command: LOGIN needs a user name and a password.");
+        } else if (!session.plaintextAuthAllowed()) {
+            reply(command.tag(), PRIVACY_REQUIRED);
+        } else {
+            startLogin(command.tag(), args.get(0).value(), args.get(1).value(), "LOGIN");
+        }
+    }
+
+    /** RFC 3501 section 6.2.2, with an initial response (SASL-IR, RFC 4959). */
+    private void authenticate(ImapCommand command) {
+        List<ImapArg> args = command.args();
+        if (args.isEmpty() || args.size() > 2 || args.get(0).kind() != ImapArg.Kind.ATOM
+                || (args.size() == 2 && args.get(1).kind() != ImapArg.Kind.ATOM)) {
+            bad(command.tag(), "Error in IMAP command: AUTHENTICATE needs a mechanism name.");
+            return;
+        }
+        String mechanism = args.get(0).value().toUpperCase(Locale.ROOT);
+        if (SASL_MECHANISMS.contains(mechanism) && !session.plaintextAuthAllowed()) {
+            reply(command.tag(), PRIVACY_REQUIRED);
+            return;
+        }
+        if (!SASL_MECHANISMS.contains(mechanism) || !session.mechanisms().contains(mechanism)) {
+            reply(command.tag(), "NO Unsupported authentication mechanism.");
+            return;
+        }
+        sasl = new SaslExchange(command.tag(), mechanism);
+        state = State.SASL;
+        if (args.size() == 2) {
+            // "=" is an empty initial response (RFC 4959 section 3)
+            String initial = args.get(1).value();
+            saslResponse(initial.equals("=") ? "" : initial);
+        } else if (mechanism.equals("PLAIN")) {
+            session.write("+ \r\n");
+        } else {
+            session.write("+ " + Sasl.LOGIN_USER_PROMPT + "\r\n");
+        }
+    }
+
+    private void saslResponse(String response) {
+        String tag = sasl.tag;
+        if (response.equals("*")) {
+            endSasl();
+            // RFC 3501 section 6.2.2: a cancelled exchange MUST get a tagged BAD; not the client's fault
+            reply(tag, "BAD Authentication canceled.");
+            return;
+        }
+        Optional<String> decoded = response.isEmpty() ? Optional.of("") : Sasl.decodeText(response);
+        if (decoded.isEmpty()) {
+            endSasl();
+            bad(tag, "Invalid base64 data in SASL response.");
+            return;
+        }
+        if (sasl.mechanism.equals("PLAIN")) {
+            endSasl();
+            Optional<Sasl.PlainCredentials> plain = response.isEmpty() ? Optional.empty() : Sasl.decodePlain(response);
+            String authzid = plain.map(Sasl.PlainCredentials::authorizationId).orElse("");
+            // acting as another user needs a master-user setup, which password forwarding is not
+            if (plain.isEmpty() || !(authzid.isEmpty() || authzid.equals(plain.get().authenticationId()))) {
+                delayedAuthFailed(tag);
+            } else {
+                startLogin(tag, plain.get().authenticationId(), plain.get().password(), "PLAIN");
+            }
+        } else if (sasl.loginUser == null) {
+            sasl.loginUser = decoded.get();
+            session.write("+ " + Sasl.LOGIN_PASSWORD_PROMPT + "\r\n");
+        } else {
+            String user = sasl.loginUser;
+            endSasl();
+            startLogin(tag, user, decoded.get(), "LOGIN");
+        }
+    }
+
+    private void endSasl() {
+        sasl = null;
+        state = State.COMMANDS;
+    }
+
+    private void startLogin(String tag, String user, String password, String mechanism) {
+        if (user.isEmpty()) {
+            delayedAuthFailed(tag);
+            return;
+        }
+        state = State.LOGGING_IN;
+        session.pauseInput();
+        session.user(user);
+        session.authenticate(session.authRequest(user, password, mechanism))
+                // a completion stage would swallow an exception thrown here, so guard it
+                .whenComplete((decision, failure) -> guarded(() -> decided(tag, decision, failure)));
+    }
+
+    private void decided(String tag, AuthDecision decision, Throwable failure) {
+        if (state != State.LOGGING_IN) {
+            return;  // the session ended while the auth service was busy
+        }
+        if (failure != null || decision == null) {
+            LOG.warn("session {}: auth service failed", session.id(), failure);
+            decision = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
+        }
+        if (decision instanceof AuthDecision.Proxy proxy) {
+            backendLogin = new ImapBackendLogin(session, tag, proxy.credentials(), proxy.target().tls(),
+                    new BackendLoginListener());
+            session.connectBackend(proxy.target(), backendLogin);
+            return;
+        }
+        if (decision instanceof AuthDecision.Reject reject) {
+            reject(tag, reject);
+        } else if (decision instanceof AuthDecision.Referral referral) {
+            // RFC 2221 section 4.1: a referral on failure, for a user served elsewhere
+            String host = referral.host().trim().split("[\\s,]+")[0];
+            reply(tag, "NO [REFERRAL " + ImapText.referralUrl(referral.user(), host, referral.port()) + "] "
+                    + ImapText.replyText(referral.reason(), "Try this server instead."));
+            session.outcome(Outcome.REFERRED);
+        } else {
+            // local delivery is not offered by this module yet
+            reply(tag, UNAVAILABLE);
+            session.outcome(Outcome.TEMPORARY_FAILURE);
+        }
+        resumeCommands();
+    }
+
+    private void reject(String tag, AuthDecision.Reject reject) {
+        switch (reject.failure()) {
+            case AUTH_FAILED -> {
+                reply(tag, AUTH_FAILED);
+                session.outcome(Outcome.AUTH_FAILED);
+            }
+            case TEMPORARY -> {
+                reply(tag, "NO [UNAVAILABLE] "
+                        + ImapText.replyText(reject.reason(), "Temporary authentication failure, try again later."));
+                session.outcome(Outcome.TEMPORARY_FAILURE);
+            }
+            case MECHANISM_NOT_SUPPORTED -> {
+                reply(tag, "NO [CANNOT] "
+                        + ImapText.replyText(reject.reason(), "This authentication mechanism cannot be used here."));
+                session.outcome(Outcome.AUTH_FAILED);
+            }
+            case LOGIN_DISABLED -> {
+                reply(tag, "NO [CONTACTADMIN] "
+                        + ImapText.replyText(reject.reason(), "Login is disabled for this account."));
+                session.outcome(Outcome.AUTH_FAILED);
+            }
+        }
+    }
+
+    /** Refuses a login the auth service never saw, after the same delay as every other refusal. */
+    private void delayedAuthFailed(String tag) {
+        state = State.LOGGING_IN;
+        session.pauseInput();
+        session.afterFailureDelay(() -> {
+            if (state == State.LOGGING_IN) {
+                reply(tag, AUTH_FAILED);
+                session.outcome(Outcome.AUTH_FAILED);
+                resumeCommands();
+            }
+        });
+    }
+
+    private void resumeCommands() {
+        if (state == State.LOGGING_IN) {
+            state = State.COMMANDS;
+            session.resumeInput();
+        }
+    }
+
+    private boolean noArguments(ImapCommand command) {
+        if (command.args().isEmpty()) {
+            return true;
+        }
+        bad(command.tag(), "Error in IMAP command: " + command.name() + " takes no arguments.");
+        return false;
+    }
+
+    private void bad(String tag, String text) {
+        reply(tag, "BAD " + text);
+        badCommands++;
+        if (badCommands >= session.settings().maxBadCommands()) {
+            session.write("* BYE Too many invalid commands.\r\n");
+            finish();
+            session.close();
+        }
+    }
+
+    private void reply(String tag, String text) {
+        session.write(tag + " " + text + "\r\n");
+    }
+
+    /** Stops handling input for good, and drops a backend login in progress. */
+    private void finish() {
+        state = State.DONE;
+        sasl = null;
+        if (backendLogin != null) {
+            backendLogin.abandon();
+            backendLogin = null;
+        }
+    }
+
+    /** The pre-login capabilities (RFC 3501 section 7.2.1), through the capability filter. */
+    String capabilities() {
+        List<String> caps = new ArrayList<>(List.of("IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "LITERAL+"));
+        if (session.startTlsAvailable()) {
+            caps.add("STARTTLS");
+        }
+        for (String mechanism : session.mechanisms()) {
+            if (SASL_MECHANISMS.contains(mechanism)) {
+                caps.add("AUTH=" + mechanism);
+            }
+        }
+        if (!session.plaintextAuthAllowed()) {
+            caps.add("LOGINDISABLED");
+        }
+        return String.join(" ", session.filterCapabilities(CapabilityFilter.Phase.PRE_LOGIN, caps));
+    }
+
+    private ImapDecoder newDecoder() {
+        return new ImapDecoder(session.settings().maxLineLength(), session.settings().maxLiteralSize());
+    }
+
+    /** Takes the client conversation back when the backend login fails, or ends it on success. */
+    private final class BackendLoginListener implements ImapBackendLogin.Listener {
+        @Override
+        public void loggedIn() {
+            backendLogin = null;
+            state = State.DONE;
+        }
+
+        @Override
+        public void failed() {
+            backendLogin = null;
+            resumeCommands();
+        }
+    }
+
+    /** An AUTHENTICATE exchange in progress. Holds a LOGIN user name between prompts, never a password. */
+    private static final class SaslExchange {
+        final String tag;
+        final String mechanism;
+        String loginUser;
+
+        SaslExchange(String tag, String mechanism) {
+            this.tag = tag;
+            this.mechanism = mechanism;
+        }
+
+        @Override
+        public String toString() {
+            return "SaslExchange[" + tag + " " + mechanism + "]";
+        }
+    }
+}
