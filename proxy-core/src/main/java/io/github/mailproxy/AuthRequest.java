@@ -15,10 +15,36 @@ import java.util.Objects;
  * @param localAddress  the address the client connected to
  * @param secured       whether the client connection is encrypted
  * @param sessionId     the proxy's id of this session
+ * @param credentialsVerified whether the protocol module has already proved the client's
+ *                      credentials against the PassDb's stored secret (CRAM-MD5, SCRAM), so the
+ *                      strategy must not ask for a password
  */
 public record AuthRequest(String protocol, String user, String password, String mechanism,
                           InetSocketAddress clientAddress, InetSocketAddress localAddress,
-                          boolean secured, String sessionId) {
+                          boolean secured, String sessionId, boolean credentialsVerified) {
+
+    /**
+     * A request whose credentials are still to be checked.
+     *
+     * @param protocol      service name
+     * @param user          the user name as given
+     * @param password      the plaintext password, or {@code null}
+     * @param mechanism     the mechanism, upper case
+     * @param clientAddress the client's address
+     * @param localAddress  the address the client connected to
+     * @param secured       whether the client connection is encrypted
+     * @param sessionId     the session's id
+     */
+    public AuthRequest(String protocol, String user, String password, String mechanism,
+                       InetSocketAddress clientAddress, InetSocketAddress localAddress,
+                       boolean secured, String sessionId) {
+        this(protocol, user, password, mechanism, clientAddress, localAddress, secured, sessionId, false);
+    }
+
+    /** @return a copy saying that the credentials have been verified by the protocol module */
+    public AuthRequest verified() {
+        return new AuthRequest(protocol, user, password, mechanism, clientAddress, localAddress, secured, sessionId, true);
+    }
 
     /** Checks the required components. */
     public AuthRequest {
@@ -40,6 +66,7 @@ public record AuthRequest(String protocol, String user, String password, String 
         return "AuthRequest[protocol=" + protocol + ", user=" + user
                 + ", password=" + (password == null ? "none" : "***")
                 + ", mechanism=" + mechanism + ", client=" + clientAddress
-                + ", local=" + localAddress + ", secured=" + secured + ", session=" + sessionId + "]";
+                + ", local=" + localAddress + ", secured=" + secured + ", session=" + sessionId
+                + (credentialsVerified ? ", verified" : "") + "]";
     }
 }

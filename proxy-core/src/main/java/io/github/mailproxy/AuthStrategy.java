@@ -1,5 +1,6 @@
 package io.github.mailproxy;
 
+import io.github.mailproxy.internal.MasterUserStrategy;
 import io.github.mailproxy.internal.PasswordForwarding;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -25,6 +26,16 @@ public interface AuthStrategy {
     Set<String> mechanisms();
 
     /**
+     * The schemes stored passwords are checked with; protocol modules use it for mechanisms that
+     * verify the client themselves (CRAM-MD5, SCRAM).
+     *
+     * @return by default Dovecot's schemes with default scheme PLAIN
+     */
+    default PasswordScheme passwordScheme() {
+        return PasswordScheme.dovecot();
+    }
+
+    /**
      * Decides one login.
      *
      * @param request the login attempt
@@ -44,5 +55,25 @@ public interface AuthStrategy {
      */
     static AuthStrategy passwordForwarding() {
         return PasswordForwarding.INSTANCE;
+    }
+
+    /**
+     * Dovecot's "master password" way: the proxy checks the client's credentials against the
+     * PassDb's {@code password} field (in any of Dovecot's schemes, see {@link PasswordScheme}), then
+     * logs in to the backend as {@code destuser} with the master user's credentials — from the PassDb's
+     * {@code master} and {@code pass} fields, else from {@code login} — either as
+     * {@code destuser*master} (LOGIN) or as SASL PLAIN with an authorization id, as {@code login}'s
+     * style or the PassDb field {@value MasterLogin#STYLE_FIELD} says. Clients may use any mechanism in
+     * {@link MasterLogin#mechanisms()}.
+     *
+     * <pre>{@code
+     * AuthStrategy.masterUser(MasterLogin.of("proxy", "secret").mechanisms("PLAIN", "LOGIN", "CRAM-MD5"))
+     * }</pre>
+     *
+     * @param login master credentials, style and mechanisms
+     * @return the strategy
+     */
+    static AuthStrategy masterUser(MasterLogin login) {
+        return new MasterUserStrategy(java.util.Objects.requireNonNull(login, "login"));
     }
 }

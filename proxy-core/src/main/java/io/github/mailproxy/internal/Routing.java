@@ -25,13 +25,32 @@ public final class Routing {
     }
 
     /**
-     * @param request    the login, already authenticated as far as the strategy is concerned
-     * @param result     the found user
-     * @param password   the password to send to the backend
-     * @param masterUser the master user to log in as at the backend, or {@code null}
+     * The decision for a result that is no found user: not found or a temporary failure.
+     *
+     * @param request the login
+     * @param result  the PassDb's answer
+     * @return the rejection, or empty when the user was found
+     */
+    public static java.util.Optional<AuthDecision> unusable(AuthRequest request, PassDbResult result) {
+        switch (result.status()) {
+            case NOT_FOUND:
+                return java.util.Optional.of(new AuthDecision.Reject(Failure.AUTH_FAILED, null));
+            case TEMPORARY_FAILURE:
+                LOG.warn("passdb temporary failure for session {}: {}", request.sessionId(), result.failureReason());
+                return java.util.Optional.of(new AuthDecision.Reject(Failure.TEMPORARY, null));
+            default:
+                return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * @param request     the login, already authenticated as far as the strategy is concerned
+     * @param result      the found user
+     * @param credentials makes the backend credentials from the backend user name ({@code destuser})
      * @return proxy, referral, reject or local
      */
-    public static AuthDecision route(AuthRequest request, PassDbResult result, String password, String masterUser) {
+    public static AuthDecision route(AuthRequest request, PassDbResult result,
+                                     java.util.function.Function<String, BackendCredentials> credentials) {
         String host = result.field(PassDbResult.HOSTIP).filter(h -> !h.isBlank())
                 .or(() -> result.field(PassDbResult.HOST).filter(h -> !h.isBlank()))
                 .orElse(null);
@@ -68,10 +87,11 @@ public final class Routing {
             boolean anyCert = "any-cert".equalsIgnoreCase(ssl) || "any-cert".equalsIgnoreCase(starttls);
             TlsMode tls = enabled(ssl) ? TlsMode.IMPLICIT : enabled(starttls) ? TlsMode.STARTTLS : TlsMode.PLAIN;
             List<String> hosts = Arrays.stream(host.trim().split("[\\s,]+")).filter(h -> !h.isEmpty()).toList();
-            BackendCredentials credentials = masterUser == null
-                    ? BackendCredentials.forwarding(destUser, password)
-                    : new BackendCredentials(destUser, masterUser, password, BackendCredentials.Mechanism.AUTO);
-            return new AuthDecision.Proxy(new BackendTarget(hosts, port, tls, timeout, anyCert), credentials);
+            BackendCredentials login = credentials.apply(destUser);
+            if (login == null) {
+                return new AuthDecision.Reject(Failure.TEMPORARY, null);
+            }
+            return new AuthDecision.Proxy(new BackendTarget(hosts, port, tls, timeout, anyCert), login);
         }
         if (host != null) {
             return new AuthDecision.Referral(host, port, destUser, reason);

@@ -247,13 +247,61 @@ final class Session implements ClientSession {
 
     @Override
     public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
-        CompletableFuture<AuthDecision> decision = new CompletableFuture<>();
-        CompletionStage<PassDbResult> lookup;
+        return decide(request, passDbLookup(request));
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result) {
+        return decide(request, CompletableFuture.completedFuture(result));
+    }
+
+    @Override
+    public CompletionStage<PassDbResult> lookup(AuthRequest request) {
+        CompletableFuture<PassDbResult> done = new CompletableFuture<>();
+        passDbLookup(request).whenComplete((result, failure) -> loop.execute(() -> {
+            if (failure != null || result == null) {
+                LOG.warn("session {}: passdb lookup failed: {}", id, failure == null ? "null result" : failure.toString());
+                done.complete(PassDbResult.temporaryFailure("passdb lookup failed"));
+            } else {
+                done.complete(result);
+            }
+        }));
+        return done;
+    }
+
+    @Override
+    public io.github.mailproxy.PasswordScheme passwordScheme() {
+        return engine.config().authStrategy().passwordScheme();
+    }
+
+    @Override
+    public <T> CompletionStage<T> offload(java.util.function.Supplier<T> work) {
+        CompletableFuture<T> done = new CompletableFuture<>();
         try {
-            lookup = engine.passDb().lookup(request);
-        } catch (RuntimeException e) {
-            lookup = CompletableFuture.failedFuture(e);
+            CompletableFuture.supplyAsync(work, PasswordCheck.HASHING).whenComplete((value, failure) -> loop.execute(() -> {
+                if (failure != null) {
+                    done.completeExceptionally(failure);
+                } else {
+                    done.complete(value);
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(e);
         }
+        return done;
+    }
+
+    private CompletionStage<PassDbResult> passDbLookup(AuthRequest request) {
+        try {
+            CompletionStage<PassDbResult> stage = engine.passDb().lookup(request);
+            return stage != null ? stage : CompletableFuture.failedFuture(new IllegalStateException("PassDb returned null"));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletionStage<AuthDecision> decide(AuthRequest request, CompletionStage<PassDbResult> lookup) {
+        CompletableFuture<AuthDecision> decision = new CompletableFuture<>();
         lookup.thenCompose(result -> {
             if (result == null) {
                 throw new IllegalStateException("PassDb returned null");

@@ -4,6 +4,8 @@ import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.PasswordScheme;
 import io.github.mailproxy.SessionEvent;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -106,6 +108,41 @@ public interface ClientSession {
      * @return the decision
      */
     CompletionStage<AuthDecision> authenticate(AuthRequest request);
+
+    /**
+     * Looks a user up (through the auth cache) without deciding anything: for mechanisms that need
+     * the stored secret before they can check the client (CRAM-MD5, SCRAM, APOP). Verify the client
+     * with {@link #passwordScheme()}, then call {@link #authorize} with {@link AuthRequest#verified()}.
+     * The stage completes on this session's loop; a failing PassDb gives a temporary failure result.
+     *
+     * @param request the login attempt (its password is {@code null})
+     * @return what the PassDb said
+     */
+    CompletionStage<PassDbResult> lookup(AuthRequest request);
+
+    /**
+     * Lets the auth strategy decide a login whose credentials the protocol module has verified
+     * itself against {@code result}. Completes on this session's loop; an
+     * {@link AuthDecision.Failure#AUTH_FAILED} decision comes after the failure delay.
+     *
+     * @param request the login, normally {@link AuthRequest#verified()}
+     * @param result  what {@link #lookup} returned
+     * @return the decision
+     */
+    CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result);
+
+    /** @return the password schemes the auth strategy checks stored passwords with */
+    PasswordScheme passwordScheme();
+
+    /**
+     * Runs CPU-heavy work (hashing, key derivation) off the event loop.
+     *
+     * @param work the work
+     * @param <T>  its result type
+     * @return a stage completed with the result on this session's loop (exceptionally if the work
+     *         failed or could not be queued)
+     */
+    <T> CompletionStage<T> offload(java.util.function.Supplier<T> work);
 
     /**
      * Runs a failure reply after the server's auth failure delay (Dovecot's {@code auth_failure_delay}),

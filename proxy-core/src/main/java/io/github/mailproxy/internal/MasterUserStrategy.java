@@ -1,0 +1,89 @@
+package io.github.mailproxy.internal;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.AuthDecision.Failure;
+import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.AuthStrategy;
+import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.MasterLogin;
+import io.github.mailproxy.PassDbResult;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link AuthStrategy#masterUser(MasterLogin)}: the proxy checks the client's credentials itself,
+ * then logs in to the backend with master credentials on the user's behalf.
+ */
+public final class MasterUserStrategy implements AuthStrategy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MasterUserStrategy.class);
+
+    private final MasterLogin login;
+
+    /**
+     * @param login master credentials, style and mechanisms
+     */
+    public MasterUserStrategy(MasterLogin login) {
+        this.login = login;
+    }
+
+    @Override
+    public Set<String> mechanisms() {
+        return login.mechanisms();
+    }
+
+    @Override
+    public io.github.mailproxy.PasswordScheme passwordScheme() {
+        return login.passwordScheme();
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> decide(AuthRequest request, PassDbResult result) {
+        Optional<AuthDecision> unusable = Routing.unusable(request, result);
+        if (unusable.isPresent()) {
+            return CompletableFuture.completedFuture(unusable.get());
+        }
+        if (request.credentialsVerified() || result.flag(PassDbResult.NOPASSWORD)) {
+            return CompletableFuture.completedFuture(route(request, result));
+        }
+        if (!request.hasPlaintextPassword()) {
+            return CompletableFuture.completedFuture(new AuthDecision.Reject(Failure.MECHANISM_NOT_SUPPORTED,
+                    "Mechanism " + request.mechanism() + " was not verified"));
+        }
+        String stored = result.field(PassDbResult.PASSWORD).orElse("");
+        if (stored.isEmpty()) {
+            LOG.info("session {}: user has no password in the passdb; login refused", request.sessionId());
+            return CompletableFuture.completedFuture(new AuthDecision.Reject(Failure.AUTH_FAILED, null));
+        }
+        return PasswordCheck.check(login.passwordScheme(), request.password(), stored, request.sessionId())
+                .thenApply(rejected -> rejected.orElseGet(() -> route(request, result)));
+    }
+
+    private AuthDecision route(AuthRequest request, PassDbResult result) {
+        String master = result.field(PassDbResult.MASTER).filter(m -> !m.isEmpty()).orElse(login.user());
+        String pass = result.field(PassDbResult.PASS).filter(p -> !p.isEmpty()).orElse(login.password());
+        if (master == null || pass == null) {
+            LOG.warn("session {}: no master user or password (neither configured nor in the passdb)", request.sessionId());
+            return new AuthDecision.Reject(Failure.TEMPORARY, null);
+        }
+        MasterLogin.Style style = result.field(MasterLogin.STYLE_FIELD)
+                .map(s -> s.trim().toUpperCase(Locale.ROOT))
+                .flatMap(s -> s.equals("AUTHZID") ? Optional.of(MasterLogin.Style.AUTHZID)
+                        : s.equals("SEPARATOR") ? Optional.of(MasterLogin.Style.SEPARATOR) : Optional.empty())
+                .orElse(login.style());
+        return Routing.route(request, result, destUser -> style == MasterLogin.Style.AUTHZID
+                ? new BackendCredentials(destUser, master, pass, BackendCredentials.Mechanism.PLAIN)
+                : new BackendCredentials(destUser + login.separator() + master, null, pass,
+                        BackendCredentials.Mechanism.LOGIN));
+    }
+
+    @Override
+    public String toString() {
+        return "MasterUserStrategy[" + login + "]";
+    }
+}

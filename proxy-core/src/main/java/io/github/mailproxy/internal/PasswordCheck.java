@@ -1,0 +1,75 @@
+package io.github.mailproxy.internal;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.AuthDecision.Failure;
+import io.github.mailproxy.PasswordScheme;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks a client's password against a stored value for the auth strategies: cheap schemes at
+ * once, expensive ones (crypt family, PBKDF2, Argon2) on a bounded executor, never on a loop.
+ */
+final class PasswordCheck {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PasswordCheck.class);
+    private static final Optional<AuthDecision> PASSED = Optional.empty();
+
+    /** Shared by every strategy: hashing is CPU work, so one pool the size of the machine. */
+    static final java.util.concurrent.ExecutorService HASHING = newHashingExecutor();
+
+    private PasswordCheck() {
+    }
+
+    private static java.util.concurrent.ExecutorService newHashingExecutor() {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(1024), r -> {
+                    Thread t = new Thread(r, "mailproxy-hashing");
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
+    }
+
+    /**
+     * @return empty when the password matches; else the rejection to give
+     */
+    static CompletionStage<Optional<AuthDecision>> check(PasswordScheme schemes, String password, String stored,
+                                                        String sessionId) {
+        if (!schemes.isExpensive(stored)) {
+            return CompletableFuture.completedFuture(outcome(schemes.verify(password, stored), sessionId));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> outcome(schemes.verify(password, stored), sessionId), HASHING);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("session {}: too many password checks queued; try again later", sessionId);
+            return CompletableFuture.completedFuture(Optional.of(temporary()));
+        }
+    }
+
+    private static Optional<AuthDecision> outcome(PasswordScheme.Verdict verdict, String sessionId) {
+        switch (verdict) {
+            case MATCH:
+                return PASSED;
+            case MISMATCH:
+                return Optional.of(new AuthDecision.Reject(Failure.AUTH_FAILED, null));
+            default:
+                // Dovecot treats a stored value it cannot read as an internal error, not a wrong password.
+                LOG.warn("session {}: stored password cannot be checked: {}", sessionId, verdict);
+                return Optional.of(temporary());
+        }
+    }
+
+    private static AuthDecision temporary() {
+        return new AuthDecision.Reject(Failure.TEMPORARY, null);
+    }
+}

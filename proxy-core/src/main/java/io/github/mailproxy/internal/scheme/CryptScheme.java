@@ -1,0 +1,64 @@
+package io.github.mailproxy.internal.scheme;
+
+import io.github.mailproxy.PasswordScheme.Verdict;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import org.apache.commons.codec.digest.Md5Crypt;
+import org.apache.commons.codec.digest.Sha2Crypt;
+import org.apache.commons.codec.digest.UnixCrypt;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+
+/**
+ * The crypt(3) family: MD5-CRYPT ({@code $1$}), SHA256-CRYPT ({@code $5$}), SHA512-CRYPT ({@code $6$}),
+ * BLF-CRYPT ({@code $2a$}, {@code $2b$}, {@code $2y$}) and CRYPT (traditional DES when there is no
+ * {@code $} prefix).
+ *
+ * <p>Dovecot hands every one of these names to the system's crypt(), which picks the algorithm from
+ * the hash's own prefix whatever the scheme was called; so does this class, so that for example an
+ * old {@code {CRYPT}$6$...} entry keeps working.
+ *
+ * @param name the scheme name
+ */
+record CryptScheme(String name) implements Scheme {
+
+    /** bcrypt uses at most this many bytes of the password, as OpenBSD and libxcrypt do. */
+    private static final int BCRYPT_MAX_PASSWORD = 72;
+
+    @Override
+    public Encoding defaultEncoding() {
+        return Encoding.NONE;
+    }
+
+    @Override
+    public boolean expensive() {
+        return true;
+    }
+
+    @Override
+    public Verdict verify(byte[] password, byte[] raw) {
+        String hash = new String(raw, StandardCharsets.UTF_8);
+        if (hash.startsWith("$2a$") || hash.startsWith("$2b$") || hash.startsWith("$2y$")) {
+            return bcrypt(password, hash);
+        }
+        String computed;
+        if (hash.startsWith("$1$")) {
+            computed = Md5Crypt.md5Crypt(password, hash);
+        } else if (hash.startsWith("$5$")) {
+            computed = Sha2Crypt.sha256Crypt(password, hash);
+        } else if (hash.startsWith("$6$")) {
+            computed = Sha2Crypt.sha512Crypt(password, hash);
+        } else if (hash.length() == 13 && !hash.startsWith("$")) {
+            computed = UnixCrypt.crypt(password, hash);
+        } else {
+            return Verdict.MALFORMED;
+        }
+        return MessageDigest.isEqual(computed.getBytes(StandardCharsets.UTF_8), raw) ? Verdict.MATCH : Verdict.MISMATCH;
+    }
+
+    private static Verdict bcrypt(byte[] password, String hash) {
+        byte[] key = password.length > BCRYPT_MAX_PASSWORD ? Arrays.copyOf(password, BCRYPT_MAX_PASSWORD) : password;
+        // OpenBSDBCrypt compares in constant time.
+        return OpenBSDBCrypt.checkPassword(hash, key) ? Verdict.MATCH : Verdict.MISMATCH;
+    }
+}
