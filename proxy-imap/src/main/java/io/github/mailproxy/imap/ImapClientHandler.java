@@ -20,14 +20,18 @@ import org.slf4j.LoggerFactory;
  * The IMAP conversation before login (RFC 3501 section 6.1 and 6.2, not-authenticated state): it
  * answers CAPABILITY, NOOP, LOGOUT, ID and STARTTLS, collects credentials from LOGIN and
  * AUTHENTICATE PLAIN/LOGIN, asks the auth service, and hands a proxied login to
- * {@link ImapBackendLogin}. Called on the session's event loop only.
+ * {@link ImapBackendLogin}. AUTHENTICATE CRAM-MD5 and SCRAM-SHA-1/256, which the proxy verifies itself
+ * (master-user mode), run through {@link VerifiedSasl}. Called on the session's event loop only.
  */
 final class ImapClientHandler implements ClientHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImapClientHandler.class);
 
     /** The SASL mechanisms this module can run; others the strategy offers are not advertised. */
-    static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "LOGIN");
+    static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256");
+
+    /** The mechanisms that carry the password itself, refused where plaintext authentication is not allowed. */
+    private static final Set<String> PLAINTEXT_MECHANISMS = Set.of("PLAIN", "LOGIN");
 
     static final String PRIVACY_REQUIRED =
             "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure connections.";
@@ -238,7 +242,7 @@ final class ImapClientHandler implements ClientHandler {
             return;
         }
         String mechanism = args.get(0).value().toUpperCase(Locale.ROOT);
-        if (SASL_MECHANISMS.contains(mechanism) && !session.plaintextAuthAllowed()) {
+        if (PLAINTEXT_MECHANISMS.contains(mechanism) && !session.plaintextAuthAllowed()) {
             reply(command.tag(), PRIVACY_REQUIRED);
             return;
         }
@@ -248,7 +252,9 @@ final class ImapClientHandler implements ClientHandler {
         }
         sasl = new SaslExchange(command.tag(), mechanism);
         state = State.SASL;
-        if (args.size() == 2) {
+        if (VerifiedSasl.runs(mechanism)) {
+            startVerified(args.size() == 2 ? args.get(1).value() : null);
+        } else if (args.size() == 2) {
             // "=" is an empty initial response (RFC 4959 section 3)
             String initial = args.get(1).value();
             saslResponse(initial.equals("=") ? "" : initial);
@@ -273,7 +279,9 @@ final class ImapClientHandler implements ClientHandler {
             bad(tag, "Invalid base64 data in SASL response.");
             return;
         }
-        if (sasl.mechanism.equals("PLAIN")) {
+        if (sasl.verified != null) {
+            sasl.verified.respond(decoded.get());
+        } else if (sasl.mechanism.equals("PLAIN")) {
             endSasl();
             Optional<Sasl.PlainCredentials> plain = response.isEmpty() ? Optional.empty() : Sasl.decodePlain(response);
             String authzid = plain.map(Sasl.PlainCredentials::authorizationId).orElse("");
@@ -290,6 +298,21 @@ final class ImapClientHandler implements ClientHandler {
             String user = sasl.loginUser;
             endSasl();
             startLogin(tag, user, decoded.get(), "LOGIN");
+        }
+    }
+
+    /** Starts CRAM-MD5 or SCRAM; a server-first mechanism takes no initial response (RFC 4959 section 3). */
+    private void startVerified(String initialResponse) {
+        VerifiedSasl exchange = VerifiedSasl.start(session, new VerifiedHost(), sasl.mechanism);
+        sasl.verified = exchange;
+        if (initialResponse == null) {
+            exchange.begin();
+        } else if (exchange.serverFirst()) {
+            String tag = sasl.tag;
+            endSasl();
+            bad(tag, "This mechanism does not take an initial response.");
+        } else {
+            saslResponse(initialResponse.equals("=") ? "" : initialResponse);
         }
     }
 
@@ -453,11 +476,65 @@ final class ImapClientHandler implements ClientHandler {
         }
     }
 
+    /** Lets a {@link VerifiedSasl} exchange drive the IMAP side: continuations, pauses and the tagged reply. */
+    private final class VerifiedHost implements VerifiedSasl.Host {
+        @Override
+        public void challenge(String base64) {
+            session.write("+ " + base64 + "\r\n");
+            if (state == State.LOGGING_IN) {
+                state = State.SASL;
+                session.resumeInput();
+            }
+        }
+
+        @Override
+        public void await() {
+            state = State.LOGGING_IN;
+            session.pauseInput();
+        }
+
+        @Override
+        public void refuse() {
+            String tag = sasl.tag;
+            endSasl();
+            delayedAuthFailed(tag);
+        }
+
+        @Override
+        public void unavailable() {
+            String tag = sasl.tag;
+            endSasl();
+            reply(tag, UNAVAILABLE);
+            session.outcome(Outcome.TEMPORARY_FAILURE);
+            session.resumeInput();
+        }
+
+        @Override
+        public void decided(java.util.concurrent.CompletionStage<AuthDecision> decision) {
+            String tag = sasl.tag;
+            endSasl();
+            state = State.LOGGING_IN;
+            session.pauseInput();
+            decision.whenComplete((d, failure) -> guarded(() -> ImapClientHandler.this.decided(tag, d, failure)));
+        }
+
+        @Override
+        public void resume(VerifiedSasl exchange, Runnable step) {
+            guarded(() -> {
+                if (state == State.LOGGING_IN && sasl != null && sasl.verified == exchange) {
+                    step.run();
+                }
+            });
+        }
+    }
+
     /** An AUTHENTICATE exchange in progress. Holds a LOGIN user name between prompts, never a password. */
     private static final class SaslExchange {
         final String tag;
         final String mechanism;
         String loginUser;
+        /** The CRAM-MD5 or SCRAM exchange, for those mechanisms. */
+        VerifiedSasl verified;
 
         SaslExchange(String tag, String mechanism) {
             this.tag = tag;

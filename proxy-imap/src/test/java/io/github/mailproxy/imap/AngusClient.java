@@ -58,6 +58,15 @@ final class AngusClient {
         return this;
     }
 
+    /** Makes Angus authenticate with a JDK SASL mechanism ({@code javax.security.sasl}), e.g. CRAM-MD5. */
+    AngusClient sasl(String mechanism) {
+        props.put("mail." + protocol + ".sasl.enable", "true");
+        props.put("mail." + protocol + ".sasl.mechanisms", mechanism);
+        // no fallback to LOGIN or PLAIN: a SASL failure must fail the test
+        props.put("mail." + protocol + ".auth.mechanisms", mechanism);
+        return this;
+    }
+
     Store connect(String user, String password) throws MessagingException {
         Session session = Session.getInstance(props);
         session.setDebug(true);

@@ -4,6 +4,8 @@ import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.PasswordScheme;
 import io.github.mailproxy.SessionEvent;
 import io.github.mailproxy.spi.BackendConnection;
 import io.github.mailproxy.spi.BackendHandler;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /** An in-memory {@link ClientSession}: records what the handler does, answers as the test says. */
 final class FakeClientSession implements ClientSession {
@@ -42,6 +45,15 @@ final class FakeClientSession implements ClientSession {
     final List<Runnable> delayed = new ArrayList<>();
     boolean holdFailureReplies;
     int resumes;
+    /** Lookups asked for, each answered by completing its future (the real one completes on the loop). */
+    final List<AuthRequest> lookups = new ArrayList<>();
+    final List<CompletableFuture<PassDbResult>> lookupResults = new ArrayList<>();
+    /** The PassDb result each {@link #authorize} call got, in order; their decisions go to {@link #decisions}. */
+    final List<PassDbResult> authorized = new ArrayList<>();
+    /** Dovecot's schemes unless a test sets others; made on first use, as only the SASL tests need it. */
+    PasswordScheme passwordScheme;
+    /** Work given to {@link #offload}; run by the test with {@link #runOffloaded()}. */
+    final List<Runnable> offloaded = new ArrayList<>();
 
     @Override
     public String id() {
@@ -139,6 +151,51 @@ final class FakeClientSession implements ClientSession {
         CompletableFuture<AuthDecision> decision = new CompletableFuture<>();
         decisions.add(decision);
         return decision;
+    }
+
+    @Override
+    public CompletionStage<PassDbResult> lookup(AuthRequest request) {
+        lookups.add(request);
+        CompletableFuture<PassDbResult> result = new CompletableFuture<>();
+        lookupResults.add(result);
+        return result;
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result) {
+        authRequests.add(request);
+        authorized.add(result);
+        CompletableFuture<AuthDecision> decision = new CompletableFuture<>();
+        decisions.add(decision);
+        return decision;
+    }
+
+    @Override
+    public PasswordScheme passwordScheme() {
+        if (passwordScheme == null) {
+            passwordScheme = PasswordScheme.dovecot();
+        }
+        return passwordScheme;
+    }
+
+    @Override
+    public <T> CompletionStage<T> offload(Supplier<T> work) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        offloaded.add(() -> {
+            try {
+                done.complete(work.get());
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** Runs the offloaded work queued so far, as the hashing executor would, then its completions. */
+    void runOffloaded() {
+        List<Runnable> work = new ArrayList<>(offloaded);
+        offloaded.clear();
+        work.forEach(Runnable::run);
     }
 
     @Override
