@@ -1,0 +1,334 @@
+package io.github.mailproxy.pop3;
+
+import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.spi.BackendConnection;
+import io.github.mailproxy.spi.BackendHandler;
+import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.LineFramer;
+import io.github.mailproxy.spi.Sasl;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs in to a POP3 backend for one client: reads the greeting, asks CAPA when it must know what
+ * the backend offers, forwards the client's address with XCLIENT to a trusted backend (as Dovecot
+ * does), logs in with USER/PASS or AUTH PLAIN (RFC 5034, RFC 4616), answers the client with the
+ * backend's own {@code +OK} line and hands both connections to the relay. When the target asks for
+ * it, STLS (RFC 2595) comes right after the greeting, and CAPA only after the handshake.
+ */
+final class Pop3BackendLogin implements BackendHandler {
+
+    /** Told when a login fails, so that the client may try again. */
+    interface FailureListener {
+        /**
+         * @param message reply text after {@code -ERR }, already meant for the client
+         * @param outcome the session outcome this failure stands for
+         */
+        void backendLoginFailed(String message, Outcome outcome);
+    }
+
+    static final String AUTH_FAILED = "[AUTH] Authentication failed.";
+    static final String UNAVAILABLE = "[SYS/TEMP] Account is temporarily unavailable.";
+    static final String IN_USE = "[IN-USE] Mailbox is in use by another session.";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pop3BackendLogin.class);
+    private static final int MAX_LINE = 8192;
+    private static final int MAX_COMMAND = 255; // RFC 5034 section 4: a longer AUTH line needs a continuation
+
+    private enum Step { CONNECTING, GREETING, STLS, HANDSHAKE, CAPA, CAPA_LIST, XCLIENT, USER, PASS, AUTH_CONTINUE, AUTH, DONE }
+
+    private final ClientSession session;
+    private final BackendCredentials credentials;
+    private final boolean startTls;
+    private final FailureListener listener;
+    private final LineFramer framer = new LineFramer(MAX_LINE);
+    /** Capability names (first words) of the backend's CAPA reply. */
+    private final Set<String> capabilities = new HashSet<>();
+    private boolean capabilitiesKnown;
+    private BackendConnection connection;
+    private Step step = Step.CONNECTING;
+    private String plainResponse;
+
+    /**
+     * @param session     the client's session
+     * @param credentials how to log in
+     * @param startTls    whether to upgrade the connection with STLS before logging in
+     * @param listener    told about failures; success ends in {@link ClientSession#startRelay}
+     */
+    Pop3BackendLogin(ClientSession session, BackendCredentials credentials, boolean startTls, FailureListener listener) {
+        this.session = session;
+        this.credentials = credentials;
+        this.startTls = startTls;
+        this.listener = listener;
+    }
+
+    /** Stops the login because the client has gone: closes the backend and reports nothing. */
+    void abort() {
+        step = Step.DONE;
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+
+    @Override
+    public void onConnected(BackendConnection connection) {
+        if (step == Step.DONE) {
+            connection.close();
+            return;
+        }
+        this.connection = connection;
+        step = Step.GREETING;
+    }
+
+    @Override
+    public void onSecured() {
+        if (step == Step.HANDSHAKE) {
+            afterGreeting();
+        }
+    }
+
+    @Override
+    public void onInput(ByteBuffer in) {
+        while (step != Step.DONE && step != Step.CONNECTING && step != Step.HANDSHAKE) {
+            switch (framer.next(in)) {
+                case NEED_MORE:
+                    return;
+                case TOO_LONG:
+                    fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "line too long in step " + step);
+                    return;
+                default:
+                    onLine(framer.line());
+            }
+        }
+    }
+
+    @Override
+    public void onConnectFailed(IOException cause) {
+        if (step == Step.DONE) {
+            return;
+        }
+        LOG.info("session {}: backend connection failed: {}", session.id(), String.valueOf(cause));
+        fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, null);
+    }
+
+    @Override
+    public void onClosed() {
+        if (step == Step.DONE) {
+            return;
+        }
+        connection = null;
+        fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "backend closed the connection in step " + step);
+    }
+
+    private void onLine(byte[] raw) {
+        String line = new String(raw, StandardCharsets.UTF_8);
+        switch (step) {
+            case GREETING -> {
+                if (!isOk(line)) {
+                    fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "no +OK greeting");
+                } else if (startTls) {
+                    send("STLS", Step.STLS);
+                } else {
+                    afterGreeting();
+                }
+            }
+            case STLS -> {
+                if (isOk(line)) {
+                    // the core discards whatever the backend sent after +OK, and calls onSecured
+                    step = Step.HANDSHAKE;
+                    connection.startTls();
+                } else {
+                    fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "backend refused STLS");
+                }
+            }
+            case CAPA -> {
+                if (isOk(line)) {
+                    capabilitiesKnown = true;
+                    step = Step.CAPA_LIST;
+                } else if (isErr(line)) {
+                    afterCapa();
+                } else {
+                    fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "bad reply to CAPA");
+                }
+            }
+            case CAPA_LIST -> {
+                if (line.equals(".")) {
+                    afterCapa();
+                } else {
+                    // RFC 1939 section 3: a leading dot of a multi-line response is doubled
+                    String capability = line.startsWith(".") ? line.substring(1) : line;
+                    int space = capability.indexOf(' ');
+                    capabilities.add((space < 0 ? capability : capability.substring(0, space)).toUpperCase(Locale.ROOT));
+                }
+            }
+            case XCLIENT -> {
+                if (isOk(line)) {
+                    sendLogin();
+                } else {
+                    fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "XCLIENT refused");
+                }
+            }
+            case USER -> {
+                if (isOk(line)) {
+                    send("PASS " + credentials.password(), Step.PASS);
+                } else {
+                    loginRefused(line);
+                }
+            }
+            case AUTH_CONTINUE -> {
+                if (line.startsWith("+ ") || line.equals("+")) {
+                    String response = plainResponse;
+                    plainResponse = null;
+                    send(response, Step.AUTH);
+                } else {
+                    loginRefused(line);
+                }
+            }
+            case PASS, AUTH -> {
+                if (isOk(line)) {
+                    succeed(raw);
+                } else {
+                    loginRefused(line);
+                }
+            }
+            default -> throw new IllegalStateException("line in step " + step);
+        }
+    }
+
+    private void afterGreeting() {
+        if (needCapa()) {
+            send("CAPA", Step.CAPA);
+        } else {
+            sendLogin();
+        }
+    }
+
+    private boolean needCapa() {
+        return session.settings().backendTrusted()
+                || credentials.mechanism() == BackendCredentials.Mechanism.AUTO && credentials.masterUser() == null;
+    }
+
+    private void afterCapa() {
+        if (session.settings().backendTrusted() && capabilities.contains("XCLIENT")) {
+            send(xclient(), Step.XCLIENT);
+        } else {
+            sendLogin();
+        }
+    }
+
+    /** Dovecot's pop3 proxy line; TTL counts down so that a proxy loop ends. */
+    private String xclient() {
+        InetAddress address = session.clientAddress().getAddress();
+        String ip = address == null ? session.clientAddress().getHostString() : address.getHostAddress();
+        int scope = ip.indexOf('%');
+        return "XCLIENT ADDR=" + (scope < 0 ? ip : ip.substring(0, scope))
+                + " PORT=" + session.clientAddress().getPort()
+                + " SESSION=" + token(session.id())
+                + " TTL=" + Math.max(0, session.settings().proxyTtl() - 1);
+    }
+
+    private void sendLogin() {
+        String user = credentials.user();
+        String master = credentials.masterUser();
+        if (!isSafe(user) || !isSafe(credentials.password()) || master != null && !isSafe(master)) {
+            // Only a PassDb can put these here (client input is checked); they would split the command.
+            fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "user or password from the PassDb holds CR, LF or NUL");
+            return;
+        }
+        if (usePlain()) {
+            String response = master == null
+                    ? Sasl.encodePlain(null, user, credentials.password())
+                    : Sasl.encodePlain(user, master, credentials.password());
+            if ("AUTH PLAIN ".length() + response.length() <= MAX_COMMAND) {
+                send("AUTH PLAIN " + response, Step.AUTH);
+            } else {
+                plainResponse = response;
+                send("AUTH PLAIN", Step.AUTH_CONTINUE);
+            }
+        } else {
+            // Dovecot's master user separator, for a backend that takes master logins only this way
+            send("USER " + (master == null ? user : user + "*" + master), Step.USER);
+        }
+    }
+
+    private boolean usePlain() {
+        return switch (credentials.mechanism()) {
+            case PLAIN -> true;
+            case LOGIN -> false;
+            case AUTO -> credentials.masterUser() != null || capabilitiesKnown && !capabilities.contains("USER");
+        };
+    }
+
+    private void loginRefused(String line) {
+        String upper = line.toUpperCase(Locale.ROOT);
+        if (upper.startsWith("-ERR [SYS/TEMP]")) {
+            fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "backend reports a temporary failure");
+        } else if (upper.startsWith("-ERR [IN-USE]")) {
+            fail(IN_USE, Outcome.TEMPORARY_FAILURE, null);
+        } else if (isErr(line)) {
+            fail(AUTH_FAILED, Outcome.AUTH_FAILED, null);
+        } else {
+            fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "bad reply in step " + step);
+        }
+    }
+
+    private void succeed(byte[] okLine) {
+        step = Step.DONE;
+        byte[] reply = new byte[okLine.length + 2];
+        System.arraycopy(okLine, 0, reply, 0, okLine.length);
+        reply[okLine.length] = '\r';
+        reply[okLine.length + 1] = '\n';
+        session.write(reply);
+        session.outcome(Outcome.PROXIED);
+        BackendConnection backend = connection;
+        connection = null;
+        session.startRelay(backend);
+    }
+
+    private void fail(String message, Outcome outcome, String logReason) {
+        if (logReason != null) {
+            LOG.warn("session {}: backend login failed: {}", session.id(), logReason);
+        }
+        step = Step.DONE;
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+        listener.backendLoginFailed(message, outcome);
+    }
+
+    private void send(String command, Step next) {
+        step = next;
+        connection.write(command + "\r\n");
+    }
+
+    private static boolean isOk(String line) {
+        return line.startsWith("+OK") && (line.length() == 3 || line.charAt(3) == ' ');
+    }
+
+    private static boolean isErr(String line) {
+        return line.startsWith("-ERR") && (line.length() == 4 || line.charAt(4) == ' ');
+    }
+
+    private static boolean isSafe(String s) {
+        return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 && s.indexOf('\0') < 0;
+    }
+
+    private static String token(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c > 0x20 && c < 0x7f ? c : '_');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,376 @@
+package io.github.mailproxy.pop3;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.TlsMode;
+import io.github.mailproxy.spi.ClientHandler;
+import io.github.mailproxy.spi.ClientSession;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The POP3 AUTHORIZATION state (RFC 1939 section 4) of one client session: greeting, CAPA
+ * (RFC 2449), USER/PASS, AUTH (RFC 5034), STLS (RFC 2595) and QUIT; every other command gets
+ * {@code -ERR}. A login goes to the session's auth service; a proxied one continues in
+ * {@link Pop3BackendLogin}. Commands the client pipelined behind a login stay in the input and
+ * reach the backend through the relay.
+ */
+final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.FailureListener {
+
+    static final String GREETING = "+OK mailproxy ready.";
+    static final String PLAINTEXT_DISALLOWED = "[AUTH] Plaintext authentication disallowed on non-secure connections.";
+    static final String TEMPORARY_FAILURE = "[SYS/TEMP] Temporary authentication failure.";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pop3ClientHandler.class);
+    private static final String USER_PASS_MECHANISM = "LOGIN"; // as AuthRequest names USER/PASS
+    private static final Set<String> TRANSACTION_COMMANDS =
+            Set.of("STAT", "LIST", "RETR", "DELE", "NOOP", "RSET", "TOP", "UIDL", "LAST");
+
+    /** Where the conversation is. */
+    private enum State {
+        /** Reading commands. */
+        READY,
+        /** Reading SASL responses. */
+        SASL,
+        /** Input paused while the auth service or the backend login works. */
+        LOGGING_IN,
+        /** Logged out, closed, or relaying: nothing more to do here. */
+        DONE
+    }
+
+    private final ClientSession session;
+    private final Pop3CommandReader reader;
+    private State state = State.READY;
+    private String pendingUser;
+    private SaslExchange sasl;
+    private Pop3BackendLogin backendLogin;
+    private int errors;
+
+    /**
+     * @param session the session this handler talks through
+     */
+    Pop3ClientHandler(ClientSession session) {
+        this.session = session;
+        this.reader = new Pop3CommandReader(session.settings().maxLineLength());
+    }
+
+    @Override
+    public void onOpen() {
+        reply(GREETING);
+    }
+
+    @Override
+    public void onInput(ByteBuffer in) {
+        while (state == State.READY || state == State.SASL) {
+            Pop3Command command = reader.next(in, state == State.SASL);
+            if (command == null) {
+                return;
+            }
+            if (state == State.SASL) {
+                onSaslResponse(command);
+            } else if (!onCommand(command)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void onTimeout() {
+        farewell("-ERR Disconnected for inactivity.", Outcome.TIMEOUT);
+    }
+
+    @Override
+    public void onShutdown() {
+        farewell("-ERR Server shutting down.", Outcome.SHUTDOWN);
+    }
+
+    @Override
+    public void onClosed() {
+        state = State.DONE;
+        abortBackendLogin();
+    }
+
+    /** @return false when the handler must return at once (STLS) */
+    private boolean onCommand(Pop3Command command) {
+        if (command instanceof Pop3Command.Capa) {
+            capa();
+        } else if (command instanceof Pop3Command.User u) {
+            user(u.name());
+        } else if (command instanceof Pop3Command.Pass p) {
+            pass(p.password());
+        } else if (command instanceof Pop3Command.Auth a) {
+            auth(a);
+        } else if (command instanceof Pop3Command.Stls) {
+            return stls();
+        } else if (command instanceof Pop3Command.Quit) {
+            quit();
+        } else if (command instanceof Pop3Command.TooLong) {
+            error("Line too long.");
+        } else if (command instanceof Pop3Command.Invalid i) {
+            error(i.message());
+        } else if (command instanceof Pop3Command.Unknown u) {
+            LOG.debug("session {}: unknown command {}", session.id(), u.verb());
+            error(TRANSACTION_COMMANDS.contains(u.verb()) ? "Not logged in." : "Unknown command.");
+        } else {
+            error("Unknown command.");
+        }
+        return true;
+    }
+
+    /**
+     * RFC 2449 section 5: what this proxy offers before login, through the capability filter. TOP
+     * and UIDL are the backend's, listed here as Dovecot's pop3-login does, because clients such as
+     * Angus Mail decide from this list alone and never ask again after login; the capability filter
+     * removes them where a backend lacks them.
+     */
+    private void capa() {
+        List<String> offered = new ArrayList<>();
+        offered.add("TOP");
+        offered.add("UIDL");
+        if (session.plaintextAuthAllowed()) {
+            offered.add("USER");
+        }
+        List<String> mechanisms = mechanisms();
+        if (!mechanisms.isEmpty()) {
+            offered.add("SASL " + String.join(" ", mechanisms));
+        }
+        if (session.startTlsAvailable()) {
+            offered.add("STLS");
+        }
+        offered.add("RESP-CODES");
+        offered.add("AUTH-RESP-CODE");
+        offered.add("PIPELINING");
+        StringBuilder out = new StringBuilder("+OK Capability list follows.\r\n");
+        for (String capability : session.filterCapabilities(CapabilityFilter.Phase.PRE_LOGIN, List.copyOf(offered))) {
+            String line = oneLine(capability);
+            if (!line.isEmpty()) {
+                out.append(line.startsWith(".") ? "." : "").append(line).append("\r\n");
+            }
+        }
+        session.write(out.append(".\r\n").toString());
+    }
+
+    private void user(String name) {
+        if (!session.plaintextAuthAllowed()) {
+            error(PLAINTEXT_DISALLOWED);
+            return;
+        }
+        pendingUser = name;
+        reply("+OK");
+    }
+
+    private void pass(String password) {
+        if (!session.plaintextAuthAllowed()) {
+            error(PLAINTEXT_DISALLOWED);
+        } else if (pendingUser == null) {
+            error("No username given.");
+        } else {
+            String user = pendingUser;
+            pendingUser = null;
+            login(user, password, USER_PASS_MECHANISM);
+        }
+    }
+
+    /** RFC 5034 section 4. */
+    private void auth(Pop3Command.Auth command) {
+        if (command.mechanism() == null) {
+            // as Dovecot does: a bare AUTH lists the mechanisms, one per line
+            StringBuilder out = new StringBuilder("+OK\r\n");
+            mechanisms().forEach(m -> out.append(m).append("\r\n"));
+            session.write(out.append(".\r\n").toString());
+            return;
+        }
+        String mechanism = command.mechanism();
+        boolean plaintext = mechanism.equals(SaslExchange.PLAIN) || mechanism.equals(SaslExchange.LOGIN);
+        if (plaintext && !session.plaintextAuthAllowed()) {
+            error(PLAINTEXT_DISALLOWED);
+        } else if (!mechanisms().contains(mechanism)) {
+            error("Unsupported authentication mechanism.");
+        } else {
+            pendingUser = null;
+            sasl = SaslExchange.start(mechanism);
+            saslStep(sasl.begin(command.initialResponse()));
+        }
+    }
+
+    /**
+     * The mechanisms offered now: the session's, as far as this module runs them. CRAM-MD5 and SCRAM
+     * of the master-user mode are not offered for POP3 yet.
+     */
+    private List<String> mechanisms() {
+        List<String> offered = new ArrayList<>(2);
+        for (String m : session.mechanisms()) {
+            if (m.equals(SaslExchange.PLAIN) || m.equals(SaslExchange.LOGIN)) {
+                offered.add(m);
+            }
+        }
+        return offered;
+    }
+
+    private void onSaslResponse(Pop3Command command) {
+        if (command instanceof Pop3Command.SaslResponse r) {
+            saslStep(sasl.respond(r.text()));
+        } else if (command instanceof Pop3Command.SaslCancel) {
+            endSasl();
+            reply("-ERR Authentication cancelled."); // RFC 5034 section 4: "*" must be answered -ERR
+        } else {
+            endSasl();
+            error("Line too long.");
+        }
+    }
+
+    private void saslStep(SaslExchange.Step step) {
+        if (step instanceof SaslExchange.Challenge c) {
+            state = State.SASL;
+            reply("+ " + c.base64());
+        } else if (step instanceof SaslExchange.Credentials c) {
+            String mechanism = sasl.mechanism();
+            endSasl();
+            login(c.user(), c.password(), mechanism);
+        } else if (step instanceof SaslExchange.Failed f) {
+            endSasl();
+            error(f.message());
+        }
+    }
+
+    private void endSasl() {
+        sasl = null;
+        state = State.READY;
+    }
+
+    /** RFC 2595 section 4. */
+    private boolean stls() {
+        if (!session.startTlsAvailable()) {
+            error(session.secured() ? "TLS is already active." : "STLS is not available.");
+            return true;
+        }
+        // RFC 2595 section 4: what the client said before TLS counts for nothing after it
+        pendingUser = null;
+        reply("+OK Begin TLS negotiation");
+        session.startTls();
+        return false;
+    }
+
+    private void quit() {
+        state = State.DONE;
+        reply("+OK Logging out.");
+        session.close();
+    }
+
+    private void login(String user, String password, String mechanism) {
+        state = State.LOGGING_IN;
+        session.pauseInput();
+        session.user(user);
+        session.authenticate(session.authRequest(user, password, mechanism)).whenComplete((decision, failure) -> {
+            if (state != State.LOGGING_IN) {
+                return; // the client left meanwhile
+            }
+            if (failure != null) {
+                LOG.warn("session {}: authentication failed unexpectedly", session.id(), failure);
+                loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
+            } else {
+                onDecision(decision);
+            }
+        });
+    }
+
+    private void onDecision(AuthDecision decision) {
+        if (decision instanceof AuthDecision.Proxy p) {
+            backendLogin = new Pop3BackendLogin(session, p.credentials(), p.target().tls() == TlsMode.STARTTLS, this);
+            session.connectBackend(p.target(), backendLogin);
+        } else if (decision instanceof AuthDecision.Reject r) {
+            switch (r.failure()) {
+                case AUTH_FAILED -> loginFailed(Pop3BackendLogin.AUTH_FAILED, Outcome.AUTH_FAILED);
+                case TEMPORARY -> loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
+                case MECHANISM_NOT_SUPPORTED -> loginFailed("Unsupported authentication mechanism.", Outcome.AUTH_FAILED);
+                case LOGIN_DISABLED -> {
+                    String reason = r.reason() == null ? "" : oneLine(r.reason());
+                    loginFailed("[AUTH] " + (reason.isEmpty() ? "Login disabled." : reason), Outcome.AUTH_FAILED);
+                }
+            }
+        } else if (decision instanceof AuthDecision.Referral) {
+            // POP3 has no login referrals (RFC 2221 is IMAP only); Dovecot refuses the same way
+            loginFailed("[AUTH] Login is not possible on this server.", Outcome.AUTH_FAILED);
+        } else {
+            // AuthDecision.Local: serving a user in-process is not offered for POP3 yet
+            loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
+        }
+    }
+
+    @Override
+    public void backendLoginFailed(String message, Outcome outcome) {
+        backendLogin = null;
+        if (state != State.LOGGING_IN) {
+            return;
+        }
+        if (outcome == Outcome.AUTH_FAILED) {
+            // a password the backend refused must look like one the PassDb refused: same delay
+            session.afterFailureDelay(() -> {
+                if (state == State.LOGGING_IN) {
+                    loginFailed(message, outcome);
+                }
+            });
+        } else {
+            loginFailed(message, outcome);
+        }
+    }
+
+    private void loginFailed(String message, Outcome outcome) {
+        session.outcome(outcome);
+        state = State.READY;
+        if (outcome == Outcome.TEMPORARY_FAILURE) {
+            reply("-ERR " + message); // the client's fault only when its credentials were wrong
+        } else {
+            error(message);
+        }
+        if (state == State.READY) {
+            session.resumeInput();
+        }
+    }
+
+    /** Replies {@code -ERR message} and disconnects the client after too many of them. */
+    private void error(String message) {
+        reply("-ERR " + message);
+        if (++errors >= session.settings().maxBadCommands()) {
+            state = State.DONE;
+            reply("-ERR Too many invalid commands.");
+            session.close();
+        }
+    }
+
+    private void farewell(String line, Outcome outcome) {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        abortBackendLogin();
+        session.outcome(outcome);
+        reply(line);
+    }
+
+    private void abortBackendLogin() {
+        if (backendLogin != null) {
+            backendLogin.abort();
+            backendLogin = null;
+        }
+    }
+
+    private void reply(String line) {
+        session.write(line + "\r\n");
+    }
+
+    /** Text from configuration or a PassDb, made safe to send as part of one reply line. */
+    private static String oneLine(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? ' ' : c);
+        }
+        return sb.toString().strip();
+    }
+}

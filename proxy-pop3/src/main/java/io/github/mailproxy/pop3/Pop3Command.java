@@ -1,0 +1,111 @@
+package io.github.mailproxy.pop3;
+
+import java.util.Objects;
+
+/**
+ * One line from a POP3 client in the AUTHORIZATION state, decoded by {@link Pop3CommandReader}.
+ * Immutable values; none touches a channel. {@code toString()} never shows a password or a SASL
+ * response.
+ */
+sealed interface Pop3Command {
+
+    /** {@code CAPA} (RFC 2449). */
+    record Capa() implements Pop3Command {
+    }
+
+    /**
+     * {@code USER name} (RFC 1939 section 7).
+     *
+     * @param name the rest of the line after {@code USER }
+     */
+    record User(String name) implements Pop3Command {
+        public User {
+            Objects.requireNonNull(name, "name");
+        }
+    }
+
+    /**
+     * {@code PASS password} (RFC 1939 section 7).
+     *
+     * @param password the rest of the line after {@code PASS }, spaces included
+     */
+    record Pass(String password) implements Pop3Command {
+        public Pass {
+            Objects.requireNonNull(password, "password");
+        }
+
+        @Override
+        public String toString() {
+            return "Pass[password=***]";
+        }
+    }
+
+    /**
+     * {@code AUTH [mechanism [initial-response]]} (RFC 5034).
+     *
+     * @param mechanism       the mechanism, upper case, or {@code null} for a bare {@code AUTH}
+     *                        that asks for the list of mechanisms
+     * @param initialResponse the base64 initial response, {@code ""} for {@code =}, or {@code null}
+     */
+    record Auth(String mechanism, String initialResponse) implements Pop3Command {
+        @Override
+        public String toString() {
+            return "Auth[mechanism=" + mechanism + ", initialResponse=" + (initialResponse == null ? "none" : "***") + "]";
+        }
+    }
+
+    /** {@code STLS} (RFC 2595 section 4). */
+    record Stls() implements Pop3Command {
+    }
+
+    /** {@code QUIT} (RFC 1939 section 6). */
+    record Quit() implements Pop3Command {
+    }
+
+    /**
+     * A command this state does not know or allow.
+     *
+     * @param verb the first word, upper case, printable ASCII only and at most 16 characters;
+     *             for logs, never sent back to the client
+     */
+    record Unknown(String verb) implements Pop3Command {
+        public Unknown {
+            Objects.requireNonNull(verb, "verb");
+        }
+    }
+
+    /**
+     * A known command with bad arguments.
+     *
+     * @param message the reply text after {@code -ERR }, chosen by the reader, never client bytes
+     */
+    record Invalid(String message) implements Pop3Command {
+        public Invalid {
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** A line over the length bound; the reader skips the rest of it. */
+    record TooLong() implements Pop3Command {
+    }
+
+    /**
+     * A client's line during a SASL exchange (RFC 5034 section 4).
+     *
+     * @param text the base64 response, without surrounding white space
+     */
+    record SaslResponse(String text) implements Pop3Command {
+        public SaslResponse {
+            Objects.requireNonNull(text, "text");
+        }
+
+        @Override
+        public String toString() {
+            return "SaslResponse[***]";
+        }
+    }
+
+    /** {@code *}: the client cancels a SASL exchange. */
+    record SaslCancel() implements Pop3Command {
+    }
+}
