@@ -7,6 +7,7 @@ import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.Sasl;
+import io.github.mailproxy.spi.VerifiedSasl;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

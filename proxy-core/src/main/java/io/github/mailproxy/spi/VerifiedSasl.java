@@ -1,12 +1,9 @@
-package io.github.mailproxy.imap;
+package io.github.mailproxy.spi;
 
 import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswordScheme;
-import io.github.mailproxy.spi.ClientSession;
-import io.github.mailproxy.spi.CramMd5;
-import io.github.mailproxy.spi.Scram;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
@@ -17,17 +14,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The SASL mechanisms whose proof the proxy checks itself against the PassDb's stored secret, so it
  * needs the secret before it can answer: CRAM-MD5 (RFC 2195) and SCRAM-SHA-1/SCRAM-SHA-256 (RFC 5802,
- * RFC 7677). The IMAP framing (continuations, tagged replies, cancel) stays in
- * {@link ImapClientHandler}; this class runs the steps and tells its {@link Host} what to do next.
+ * RFC 7677), for IMAP and POP3 alike. The protocol's framing (continuations, replies, cancel) stays in
+ * the protocol module; this class runs the steps and tells its {@link Host} what to do next.
  * Called on the session's event loop only; asynchronous steps come back there through
  * {@link Host#resume}.
  */
-final class VerifiedSasl {
+public final class VerifiedSasl {
 
     private static final Logger LOG = LoggerFactory.getLogger(VerifiedSasl.class);
 
     /** The handler side of an exchange. */
-    interface Host {
+    public interface Host {
         /** Sends a {@code +} continuation with this base64 payload and reads the client's next response. */
         void challenge(String base64);
 
@@ -74,7 +71,7 @@ final class VerifiedSasl {
      * @param mechanism an upper-case mechanism name
      * @return whether this class runs it
      */
-    static boolean runs(String mechanism) {
+    public static boolean runs(String mechanism) {
         return mechanism.equals("CRAM-MD5") || Scram.forMechanism(mechanism).isPresent();
     }
 
@@ -84,17 +81,17 @@ final class VerifiedSasl {
      * @param mechanism {@code CRAM-MD5}, {@code SCRAM-SHA-1} or {@code SCRAM-SHA-256}
      * @return a new exchange
      */
-    static VerifiedSasl start(ClientSession session, Host host, String mechanism) {
+    public static VerifiedSasl start(ClientSession session, Host host, String mechanism) {
         return new VerifiedSasl(session, host, mechanism, Scram.forMechanism(mechanism).orElse(null));
     }
 
     /** @return whether the server speaks first, so that an initial response is not allowed (RFC 4959 section 3) */
-    boolean serverFirst() {
+    public boolean serverFirst() {
         return scram == null;
     }
 
     /** Sends the first challenge of a server-first mechanism, or the empty one SCRAM starts with. */
-    void begin() {
+    public void begin() {
         if (scram == null) {
             cramChallenge = CramMd5.challenge();
             host.challenge(base64(cramChallenge));
@@ -108,7 +105,7 @@ final class VerifiedSasl {
      *
      * @param response the decoded response
      */
-    void respond(String response) {
+    public void respond(String response) {
         switch (step) {
             case CLIENT_FIRST -> {
                 if (scram == null) {
