@@ -220,8 +220,9 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
-         * @param backendConnectTimeout how long one backend connection attempt may take; default 30 s
-         *                              (Dovecot's {@code proxy_timeout} field overrides it per user)
+         * @param backendConnectTimeout how long connecting to one backend host may take, and then again
+         *                              how long its greeting and login may take; default 30 s (Dovecot's
+         *                              {@code proxy_timeout} field overrides it per user)
          * @return this builder
          */
         public Builder backendConnectTimeout(Duration backendConnectTimeout) {

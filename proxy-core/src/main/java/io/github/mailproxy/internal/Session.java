@@ -770,14 +770,16 @@ final class Session implements ClientSession {
             connected(ep);
         } else {
             ep.key.interestOps(SelectionKey.OP_CONNECT);
-            Duration timeout = target.connectTimeout() != null ? target.connectTimeout()
-                    : engine.config().backendConnectTimeout();
-            connectTimer = loop.schedule(timeout.toNanos(), () -> {
+            connectTimer = loop.schedule(backendTimeout().toNanos(), () -> {
                 if (backend == ep && ep.key.interestOps() == SelectionKey.OP_CONNECT) {
                     connectFailed(new SocketTimeoutException("connect to " + Text.address(address) + " timed out"));
                 }
             });
         }
+    }
+
+    private Duration backendTimeout() {
+        return target.connectTimeout() != null ? target.connectTimeout() : engine.config().backendConnectTimeout();
     }
 
     private void finishConnect(Endpoint ep) throws IOException {
@@ -793,8 +795,14 @@ final class Session implements ClientSession {
     private void connected(Endpoint ep) throws IOException {
         if (connectTimer != null) {
             connectTimer.cancel();
-            connectTimer = null;
         }
+        // As Dovecot's proxy_timeout, the same time bounds the backend's greeting and login.
+        connectTimer = loop.schedule(backendTimeout().toNanos(), () -> {
+            if (backend == ep && state == State.PRELOGIN) {
+                LOG.info("session {}: backend {} did not complete the login in time", id, Text.address(backendAddress));
+                backendLost();
+            }
+        });
         ep.key.interestOps(SelectionKey.OP_READ);
         backendLink = new BackendLink(ep);
         switch (target.tls()) {
@@ -952,6 +960,10 @@ final class Session implements ClientSession {
             loginTimer.cancel();
         }
         backendHandler = null;
+        if (connectTimer != null) {
+            connectTimer.cancel();
+            connectTimer = null;
+        }
         c2b = new Pipe(client, backend, pool);
         b2c = new Pipe(backend, client, pool);
         if (client.in != null) {

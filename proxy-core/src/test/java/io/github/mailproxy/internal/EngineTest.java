@@ -358,6 +358,22 @@ class EngineTest {
         assertThat(delays).containsExactly(2000L, 2000L);
     }
 
+    @Test
+    void aBackendThatNeverGreetsTimesOutAsTheProxyTimeoutSays() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
+            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                    .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 proxy_timeout=1 port=" + silent.getLocalPort()))
+                    .build().start();
+            try (Socket s = connect()) {
+                Conversation c = new Conversation(s);
+                c.line();
+                c.send("LOGIN a b\r\n");
+                // the login timeout is 60 s and the socket's read timeout 10 s: only proxy_timeout can answer
+                assertThat(c.line()).isEqualTo("UNAVAILABLE");
+            }
+        }
+    }
+
     private Socket connect() throws IOException {
         Socket s = new Socket("127.0.0.1", server.port("line"));
         s.setSoTimeout(10_000);
