@@ -106,6 +106,10 @@ public final class ProxyServer implements AutoCloseable {
         private Boolean backendTrusted;
         private int proxyTtl = -1;
         private AuthCacheSpec authCache;
+        private int maxConnections = -1;
+        private int maxConnectionsPerIp = -1;
+        private int maxLoginsPerIpPerMinute = -1;
+        private List<String> tlsProtocols;
         private javax.net.ssl.SSLContext backendSslContext;
 
         private Builder() {
@@ -160,6 +164,51 @@ public final class ProxyServer implements AutoCloseable {
         public Builder backendSslContext(javax.net.ssl.SSLContext backendSslContext) {
             requireUnset(this.backendSslContext, "backendSslContext");
             this.backendSslContext = Objects.requireNonNull(backendSslContext, "backendSslContext");
+            return this;
+        }
+
+        /**
+         * @param maxConnections client connections served at once; more are told to come back later
+         *                       and closed; default 10000
+         * @return this builder
+         */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = setPositive(this.maxConnections, maxConnections, "maxConnections");
+            return this;
+        }
+
+        /**
+         * @param maxConnectionsPerIp client connections from one IP address at once; default 1000
+         * @return this builder
+         */
+        public Builder maxConnectionsPerIp(int maxConnectionsPerIp) {
+            this.maxConnectionsPerIp = setPositive(this.maxConnectionsPerIp, maxConnectionsPerIp, "maxConnectionsPerIp");
+            return this;
+        }
+
+        /**
+         * @param maxLoginsPerIpPerMinute login attempts from one IP address per minute; over it the client
+         *                                is told to try later ({@code [UNAVAILABLE]}, {@code [SYS/TEMP]})
+         *                                without the PassDb being asked; default 1000
+         * @return this builder
+         */
+        public Builder maxLoginsPerIpPerMinute(int maxLoginsPerIpPerMinute) {
+            this.maxLoginsPerIpPerMinute = setPositive(this.maxLoginsPerIpPerMinute, maxLoginsPerIpPerMinute,
+                    "maxLoginsPerIpPerMinute");
+            return this;
+        }
+
+        /**
+         * @param protocols TLS protocol versions to enable, client side and backend side; default
+         *                  {@code TLSv1.3} and {@code TLSv1.2}
+         * @return this builder
+         */
+        public Builder tlsProtocols(String... protocols) {
+            requireUnset(this.tlsProtocols, "tlsProtocols");
+            if (protocols.length == 0) {
+                throw new IllegalArgumentException("tlsProtocols: at least one protocol is needed");
+            }
+            this.tlsProtocols = List.of(protocols);
             return this;
         }
 
@@ -353,7 +402,11 @@ public final class ProxyServer implements AutoCloseable {
                     proxyTtl > 0 ? proxyTtl : 5,
                     backendSslContext,
                     authFailureDelay != null ? authFailureDelay : Duration.ofSeconds(2),
-                    scheduler != null ? scheduler : com.github.benmanes.caffeine.cache.Scheduler.systemScheduler());
+                    scheduler != null ? scheduler : com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(),
+                    maxConnections > 0 ? maxConnections : 10_000,
+                    maxConnectionsPerIp > 0 ? maxConnectionsPerIp : 1000,
+                    maxLoginsPerIpPerMinute > 0 ? maxLoginsPerIpPerMinute : 1000,
+                    tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"));
             return new ProxyServer(config);
         }
 

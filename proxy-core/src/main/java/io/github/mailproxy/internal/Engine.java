@@ -42,6 +42,8 @@ public final class Engine {
     private final PassDb passDb;
     private final AuthCache authCache;
     private final AtomicInteger openSessions = new AtomicInteger();
+    /** Connections accepted and not yet closed, counted from accept on (sessions are counted once opened). */
+    private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicLong totalSessions = new AtomicLong();
     private final AtomicInteger buffersInUse = new AtomicInteger();
     private final AtomicInteger buffersPooled = new AtomicInteger();
@@ -49,6 +51,10 @@ public final class Engine {
     private final SecureRandom random = new SecureRandom();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<Integer> boundPorts = new ArrayList<>();
+    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Integer> connectionsPerIp =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, AtomicInteger> loginsPerIp;
+    private String[] tlsProtocols;
     private EventLoop[] loops;
     private List<Set<Session>> sessions;
     private ExecutorService resolver;
@@ -66,6 +72,8 @@ public final class Engine {
         this.sessionSettings = config.sessionSettings();
         this.authCache = config.authCache() == null ? null : new AuthCache(config.authCache(), config.passDb());
         this.passDb = authCache != null ? authCache : config.passDb();
+        this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(100_000).build();
     }
 
     /**
@@ -78,6 +86,7 @@ public final class Engine {
             throw new IllegalStateException(closed ? "the server is closed" : "the server is already started");
         }
         int bufferSize = bufferSize();
+        tlsProtocols = enabledTlsProtocols();
         loops = new EventLoop[config.eventLoops()];
         sessions = new ArrayList<>();
         for (int i = 0; i < loops.length; i++) {
@@ -117,6 +126,34 @@ public final class Engine {
         started = true;
     }
 
+    private String[] enabledTlsProtocols() {
+        try {
+            List<String> supported = List.of(SSLContext.getDefault().getSupportedSSLParameters().getProtocols());
+            String[] enabled = config.tlsProtocols().stream().filter(supported::contains).toArray(String[]::new);
+            if (enabled.length == 0) {
+                throw new IllegalStateException("tlsProtocols: none of " + config.tlsProtocols()
+                        + " is supported by this JVM (" + supported + ")");
+            }
+            return enabled;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no TLS in this JVM", e);
+        }
+    }
+
+    /** Restricts an engine to the configured TLS versions. */
+    void restrictProtocols(SSLEngine engine) {
+        engine.setEnabledProtocols(tlsProtocols);
+    }
+
+    /**
+     * Counts a login attempt from an address.
+     *
+     * @return whether it is within the per-minute limit
+     */
+    boolean loginAllowed(java.net.InetAddress address) {
+        return loginsPerIp.get(address, a -> new AtomicInteger()).incrementAndGet() <= config.maxLoginsPerIpPerMinute();
+    }
+
     private static int bufferSize() {
         try {
             SSLEngine probe = SSLContext.getDefault().createSSLEngine();
@@ -142,14 +179,40 @@ public final class Engine {
                 LOG.warn("accept on {} failed: {}", listener.address(), e.toString());
                 return;
             }
+            boolean overloaded = !admit(channel);
             int index = nextLoop++ % loops.length;
             EventLoop loop = loops[index];
-            loop.execute(() -> openSession(loop, index, listener, channel));
+            loop.execute(() -> openSession(loop, index, listener, channel, overloaded));
         }
     }
 
-    private void openSession(EventLoop loop, int index, Listener listener, SocketChannel channel) {
+    /** Counts a new connection against the limits; one over a limit is still counted, and refused politely. */
+    private boolean admit(SocketChannel channel) {
+        java.net.InetAddress ip = remoteIp(channel);
+        int perIp = ip == null ? 0 : connectionsPerIp.merge(ip, 1, Integer::sum);
+        int total = admitted.incrementAndGet();
+        return total <= config.maxConnections() && perIp <= config.maxConnectionsPerIp();
+    }
+
+    private void release(java.net.InetAddress ip) {
+        admitted.decrementAndGet();
+        if (ip != null) {
+            connectionsPerIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    private static java.net.InetAddress remoteIp(SocketChannel channel) {
+        try {
+            return ((java.net.InetSocketAddress) channel.getRemoteAddress()).getAddress();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void openSession(EventLoop loop, int index, Listener listener, SocketChannel channel, boolean overloaded) {
+        java.net.InetAddress ip = remoteIp(channel);
         if (closed) {
+            release(ip);
             closeQuietly(channel);
             return;
         }
@@ -157,6 +220,7 @@ public final class Engine {
         try {
             session = new Session(this, loop, listener, channel, newSessionId());
         } catch (IOException e) {
+            release(ip);
             closeQuietly(channel);
             return;
         }
@@ -164,7 +228,7 @@ public final class Engine {
         totalSessions.incrementAndGet();
         sessions.get(index).add(session);
         try {
-            session.open();
+            session.open(overloaded);
         } catch (IOException e) {
             LOG.debug("session could not start: {}", e.toString());
             session.closeNow();
@@ -195,6 +259,7 @@ public final class Engine {
             }
         }
         openSessions.decrementAndGet();
+        release(session.clientAddress().getAddress());
     }
 
     void backendOpened() {
@@ -299,7 +364,7 @@ public final class Engine {
             Set<Session> set = sessions.get(i);
             loops[i].execute(() -> {
                 for (Session s : new ArrayList<>(set)) {
-                    s.closeNow();
+                    s.flushAndClose();
                 }
             });
         }

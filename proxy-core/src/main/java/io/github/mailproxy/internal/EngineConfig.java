@@ -18,7 +18,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            int eventLoops, PlaintextAuth plaintextAuth, int maxLineLength, int maxLiteralSize,
                            int maxBadCommands, boolean backendTrusted, int proxyTtl,
                            javax.net.ssl.SSLContext backendSslContext, Duration authFailureDelay,
-                           com.github.benmanes.caffeine.cache.Scheduler scheduler) {
+                           com.github.benmanes.caffeine.cache.Scheduler scheduler, int maxConnections,
+                           int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

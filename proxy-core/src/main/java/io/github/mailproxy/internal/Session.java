@@ -91,11 +91,26 @@ final class Session implements ClientSession {
         this.localAddress = (InetSocketAddress) channel.getLocalAddress();
     }
 
-    /** Registers the client socket and greets, or starts the implicit TLS handshake. */
-    void open() throws IOException {
+    /**
+     * Registers the client socket and greets, or starts the implicit TLS handshake.
+     *
+     * @param overloaded whether a connection limit is reached: then the client is only told to come back
+     */
+    void open(boolean overloaded) throws IOException {
         client.key = loop.register(client.channel, SelectionKey.OP_READ, key -> onReady(client, key));
         loginTimer = loop.schedule(engine.config().loginTimeout().toNanos(), this::onLoginTimeout);
         handler = listener.protocol().newClientHandler(this);
+        if (overloaded) {
+            LOG.warn("session {}: connection limit reached; refusing {}", id, Text.address(clientAddress));
+            if (listener.tlsMode() == TlsMode.IMPLICIT) {
+                closeNow();
+                return;
+            }
+            state = State.PRELOGIN;
+            handler.onOverloaded();
+            close();
+            return;
+        }
         if (listener.tlsMode() == TlsMode.IMPLICIT) {
             state = State.TLS_ACCEPT;
             beginTls(client, serverEngine());
@@ -292,6 +307,10 @@ final class Session implements ClientSession {
     }
 
     private CompletionStage<PassDbResult> passDbLookup(AuthRequest request) {
+        if (!engine.loginAllowed(clientAddress.getAddress())) {
+            LOG.warn("session {}: too many logins from {} in a minute", id, Text.address(clientAddress));
+            return CompletableFuture.completedFuture(PassDbResult.temporaryFailure("login rate limit of the client's address"));
+        }
         try {
             CompletionStage<PassDbResult> stage = engine.passDb().lookup(request);
             return stage != null ? stage : CompletableFuture.failedFuture(new IllegalStateException("PassDb returned null"));
@@ -405,12 +424,24 @@ final class Session implements ClientSession {
                 LOG.warn("session {}: protocol handler failed on shutdown", id, e);
             }
             close();
-        } else {
-            if (state != State.RELAY) {
-                outcome = Outcome.SHUTDOWN;
-            }
+        } else if (state != State.RELAY) {
+            // relayed sessions go on until the shutdown deadline (flushAndClose)
+            outcome = Outcome.SHUTDOWN;
             closeNow();
         }
+    }
+
+    /** The shutdown deadline has passed: write what was already read to its other side, then close. */
+    void flushAndClose() {
+        if (state == State.RELAY || (state == State.CLOSING && c2b != null)) {
+            try {
+                c2b.drain();
+                b2c.drain();
+            } catch (IOException e) {
+                LOG.debug("session {}: last flush failed: {}", id, e.toString());
+            }
+        }
+        closeNow();
     }
 
     // ---- I/O events ----
@@ -674,6 +705,7 @@ final class Session implements ClientSession {
     private SSLEngine serverEngine() {
         SSLEngine e = listener.sslContext().createSSLEngine();
         e.setUseClientMode(false);
+        engine.restrictProtocols(e);
         return e;
     }
 
@@ -816,6 +848,7 @@ final class Session implements ClientSession {
         String host = target.hosts().get(Math.min(hostIndex, target.hosts().size() - 1));
         SSLEngine e = engine.backendSslContext(target.anyCert()).createSSLEngine(host, backendAddress.getPort());
         e.setUseClientMode(true);
+        engine.restrictProtocols(e);
         if (!target.anyCert()) {
             javax.net.ssl.SSLParameters params = e.getSSLParameters();
             params.setEndpointIdentificationAlgorithm("HTTPS");

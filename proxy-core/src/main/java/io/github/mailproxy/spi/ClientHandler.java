@@ -27,6 +27,14 @@ public interface ClientHandler {
     /** The server is shutting down: write a farewell; the core closes the session after it. */
     void onShutdown();
 
+    /**
+     * The server refuses this connection because a connection limit is reached: write the
+     * protocol's "try again later" goodbye; the core closes the session after it. Called instead of
+     * {@link #onOpen()}.
+     */
+    default void onOverloaded() {
+    }
+
     /** The session is closed, by either side; nothing more may be written. */
     default void onClosed() {
     }

@@ -374,6 +374,96 @@ class EngineTest {
         }
     }
 
+    @Test
+    void connectionsOverTheLimitsAreToldToComeBackLater() throws IOException {
+        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                .passDb(toBackend()).maxConnectionsPerIp(2).maxConnections(3).build().start();
+        try (Socket first = connect(); Socket second = connect()) {
+            assertThat(new Conversation(first).line()).isEqualTo("HELLO");
+            assertThat(new Conversation(second).line()).isEqualTo("HELLO");
+            try (Socket third = connect()) {
+                Conversation c = new Conversation(third);
+                assertThat(c.line()).isEqualTo("BUSY");
+                assertThat(c.line()).isNull();
+            }
+            try (Socket otherIp = new Socket()) {
+                otherIp.setSoTimeout(10_000);
+                otherIp.bind(new InetSocketAddress("127.0.0.2", 0));
+                otherIp.connect(new InetSocketAddress("127.0.0.1", server.port("line")));
+                assertThat(new Conversation(otherIp).line()).as("another address has its own count").isEqualTo("HELLO");
+                try (Socket overTotal = new Socket()) {
+                    overTotal.setSoTimeout(10_000);
+                    overTotal.bind(new InetSocketAddress("127.0.0.3", 0));
+                    overTotal.connect(new InetSocketAddress("127.0.0.1", server.port("line")));
+                    assertThat(new Conversation(overTotal).line()).as("the total is reached").isEqualTo("BUSY");
+                }
+            }
+        }
+        Await.until("all connections released", Duration.ofSeconds(5), () -> server.stats().openSessions() == 0);
+        try (Socket again = connect()) {
+            assertThat(new Conversation(again).line()).isEqualTo("HELLO");
+        }
+    }
+
+    @Test
+    void loginsOverThePerAddressRateAreDeferredWithoutAskingThePassDb() throws IOException {
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                .passDb(request -> {
+                    lookups.incrementAndGet();
+                    return CompletableFuture.completedFuture(PassDbResult.notFound());
+                })
+                .authFailureDelay(Duration.ZERO).maxLoginsPerIpPerMinute(2).build().start();
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            for (int i = 0; i < 3; i++) {
+                c.send("LOGIN u p\r\n");
+                assertThat(c.line()).isEqualTo("NO Reject");
+            }
+        }
+        assertThat(lookups).hasValue(2);
+    }
+
+    @Test
+    void onlyTheConfiguredTlsVersionsAreAccepted() throws IOException {
+        server = ProxyServer.builder()
+                .listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.IMPLICIT, TestTls.serverContext()))
+                .passDb(toBackend()).tlsProtocols("TLSv1.3").build().start();
+        try (SSLSocket tls12 = (SSLSocket) TestTls.clientContext().getSocketFactory()
+                .createSocket("127.0.0.1", server.port("line"))) {
+            tls12.setSoTimeout(10_000);
+            tls12.setEnabledProtocols(new String[] {"TLSv1.2"});
+            org.assertj.core.api.Assertions.assertThatThrownBy(tls12::startHandshake).isInstanceOf(IOException.class);
+        }
+        try (SSLSocket tls13 = (SSLSocket) TestTls.clientContext().getSocketFactory()
+                .createSocket("127.0.0.1", server.port("line"))) {
+            tls13.setSoTimeout(10_000);
+            assertThat(new Conversation(tls13).line()).isEqualTo("HELLO");
+            assertThat(tls13.getSession().getProtocol()).isEqualTo("TLSv1.3");
+        }
+    }
+
+    @Test
+    void closeLetsRelayedSessionsRunUntilTheDeadlineThenClosesThem() throws Exception {
+        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                .passDb(toBackend()).shutdownTimeout(Duration.ofSeconds(3)).sessionListener(events::add).build().start();
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("OK WELCOME");
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+            c.send("STILL THERE\r\n");
+            assertThat(c.line()).as("relayed during the shutdown grace").isEqualTo("STILL THERE");
+            assertThat(closing).isNotDone();
+            closing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(c.line()).isNull();
+        }
+        assertThat(server.stats().openSessions()).isZero();
+        assertThat(events).singleElement().satisfies(e -> assertThat(e.outcome()).isEqualTo(SessionEvent.Outcome.PROXIED));
+    }
+
     private Socket connect() throws IOException {
         Socket s = new Socket("127.0.0.1", server.port("line"));
         s.setSoTimeout(10_000);

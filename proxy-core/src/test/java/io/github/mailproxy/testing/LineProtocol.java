@@ -107,6 +107,11 @@ public final class LineProtocol implements Protocol {
         public void onShutdown() {
             session.write("SHUTDOWN\r\n");
         }
+
+        @Override
+        public void onOverloaded() {
+            session.write("BUSY\r\n");
+        }
     }
 
     private static final class Backend implements BackendHandler {

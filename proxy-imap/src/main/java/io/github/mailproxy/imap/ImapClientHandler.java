@@ -98,6 +98,13 @@ final class ImapClientHandler implements ClientHandler {
         session.write("* BYE Server shutting down.\r\n");
     }
 
+    /** A connection limit is reached: RFC 5530's UNAVAILABLE in an untagged BYE, as greeting. */
+    @Override
+    public void onOverloaded() {
+        finish();
+        session.write("* BYE [UNAVAILABLE] Too many connections, try again later.\r\n");
+    }
+
     @Override
     public void onClosed() {
         finish();

@@ -9,7 +9,7 @@ import io.github.mailproxy.PassDb;
 import io.github.mailproxy.PasswdFilePassDb;
 import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.StaticPassDb;
-import io.github.mailproxy.imap.dovecot.PrivateDovecot;
+import io.github.mailproxy.testing.dovecot.PrivateDovecot;
 import io.github.mailproxy.testing.LeakCheck;
 import jakarta.mail.Folder;
 import jakarta.mail.MessagingException;
