@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs in to a POP3 backend for one client: reads the greeting, asks CAPA when it must know what
- * the backend offers, forwards the client's address with XCLIENT to a trusted backend (as Dovecot
- * does), logs in with USER/PASS or AUTH PLAIN (RFC 5034, RFC 4616), answers the client with the
+ * the backend offers, forwards the client's address with XCLIENT to a trusted backend that offers it
+ * (in CAPA, or as Dovecot does, with {@code +OK [XCLIENT]} in its greeting), logs in with USER/PASS or AUTH PLAIN (RFC 5034, RFC 4616), answers the client with the
  * backend's own {@code +OK} line and hands both connections to the relay. When the target asks for
  * it, STLS (RFC 2595) comes right after the greeting, and CAPA only after the handshake.
  */
@@ -41,6 +41,7 @@ final class Pop3BackendLogin implements BackendHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pop3BackendLogin.class);
     private static final int MAX_LINE = 8192;
+    private static final String XCLIENT_GREETING = "+OK [XCLIENT]";
     private static final int MAX_COMMAND = 255; // RFC 5034 section 4: a longer AUTH line needs a continuation
 
     private enum Step { CONNECTING, GREETING, STLS, HANDSHAKE, CAPA, CAPA_LIST, XCLIENT, USER, PASS, AUTH_CONTINUE, AUTH, DONE }
@@ -135,7 +136,13 @@ final class Pop3BackendLogin implements BackendHandler {
             case GREETING -> {
                 if (!isOk(line)) {
                     fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "no +OK greeting");
-                } else if (startTls) {
+                    return;
+                }
+                if (line.regionMatches(true, 0, XCLIENT_GREETING, 0, XCLIENT_GREETING.length())) {
+                    // Dovecot's pop3-login offers XCLIENT to trusted networks in its greeting, not in CAPA
+                    capabilities.add("XCLIENT");
+                }
+                if (startTls) {
                     send("STLS", Step.STLS);
                 } else {
                     afterGreeting();

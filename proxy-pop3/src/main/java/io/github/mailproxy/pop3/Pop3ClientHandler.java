@@ -1,30 +1,46 @@
 package io.github.mailproxy.pop3;
 
 import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.PasswordScheme;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.CramMd5;
+import io.github.mailproxy.spi.Sasl;
+import io.github.mailproxy.spi.VerifiedSasl;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The POP3 AUTHORIZATION state (RFC 1939 section 4) of one client session: greeting, CAPA
- * (RFC 2449), USER/PASS, AUTH (RFC 5034), STLS (RFC 2595) and QUIT; every other command gets
- * {@code -ERR}. A login goes to the session's auth service; a proxied one continues in
- * {@link Pop3BackendLogin}. Commands the client pipelined behind a login stay in the input and
- * reach the backend through the relay.
+ * (RFC 2449), USER/PASS, APOP (RFC 1939 section 7), AUTH (RFC 5034), STLS (RFC 2595) and QUIT;
+ * every other command gets {@code -ERR}. A login goes to the session's auth service; a proxied one
+ * continues in {@link Pop3BackendLogin}. AUTH CRAM-MD5 and SCRAM-SHA-1/256 and APOP, which the proxy
+ * verifies itself against the stored password (master-user mode), run through {@link VerifiedSasl} and
+ * {@link ApopDigest}. Commands the client pipelined behind a login stay in the input and reach the
+ * backend through the relay.
  */
 final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.FailureListener {
 
     static final String GREETING = "+OK mailproxy ready.";
     static final String PLAINTEXT_DISALLOWED = "[AUTH] Plaintext authentication disallowed on non-secure connections.";
     static final String TEMPORARY_FAILURE = "[SYS/TEMP] Temporary authentication failure.";
+
+    /** The SASL mechanisms this module runs; others the strategy offers are neither listed nor accepted. */
+    static final Set<String> SASL_MECHANISMS =
+            Set.of(SaslExchange.PLAIN, SaslExchange.LOGIN, "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256");
+    /** The strategy's name for APOP, which is no SASL mechanism and is offered by the greeting's timestamp. */
+    static final String APOP = "APOP";
 
     private static final Logger LOG = LoggerFactory.getLogger(Pop3ClientHandler.class);
     private static final String USER_PASS_MECHANISM = "LOGIN"; // as AuthRequest names USER/PASS
@@ -48,6 +64,10 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
     private State state = State.READY;
     private String pendingUser;
     private SaslExchange sasl;
+    /** The CRAM-MD5 or SCRAM exchange in progress, instead of {@link #sasl}. */
+    private VerifiedSasl verified;
+    /** The greeting's APOP timestamp, or {@code null} when APOP is not offered. */
+    private String apopTimestamp;
     private Pop3BackendLogin backendLogin;
     private int errors;
 
@@ -61,7 +81,13 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     @Override
     public void onOpen() {
-        reply(GREETING);
+        if (session.mechanisms().contains(APOP)) {
+            // RFC 1939 section 7: the timestamp in the greeting is what an APOP digest covers
+            apopTimestamp = CramMd5.challenge();
+            reply(GREETING + " " + apopTimestamp);
+        } else {
+            reply(GREETING);
+        }
     }
 
     @Override
@@ -89,9 +115,18 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         farewell("-ERR Server shutting down.", Outcome.SHUTDOWN);
     }
 
+    /** A connection limit is reached: RFC 3206's SYS/TEMP instead of a greeting. */
+    @Override
+    public void onOverloaded() {
+        state = State.DONE;
+        session.write("-ERR [SYS/TEMP] Too many connections, try again later.\r\n");
+    }
+
     @Override
     public void onClosed() {
         state = State.DONE;
+        sasl = null;
+        verified = null;
         abortBackendLogin();
     }
 
@@ -105,6 +140,8 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
             pass(p.password());
         } else if (command instanceof Pop3Command.Auth a) {
             auth(a);
+        } else if (command instanceof Pop3Command.Apop a) {
+            apop(a);
         } else if (command instanceof Pop3Command.Stls) {
             return stls();
         } else if (command instanceof Pop3Command.Quit) {
@@ -191,6 +228,8 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
             error(PLAINTEXT_DISALLOWED);
         } else if (!mechanisms().contains(mechanism)) {
             error("Unsupported authentication mechanism.");
+        } else if (VerifiedSasl.runs(mechanism)) {
+            startVerified(mechanism, command.initialResponse());
         } else {
             pendingUser = null;
             sasl = SaslExchange.start(mechanism);
@@ -198,22 +237,93 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         }
     }
 
-    /**
-     * The mechanisms offered now: the session's, as far as this module runs them. CRAM-MD5 and SCRAM
-     * of the master-user mode are not offered for POP3 yet.
-     */
+    /** The SASL mechanisms offered now: the session's, as far as this module runs them, in its order. */
     private List<String> mechanisms() {
-        List<String> offered = new ArrayList<>(2);
+        List<String> offered = new ArrayList<>(SASL_MECHANISMS.size());
         for (String m : session.mechanisms()) {
-            if (m.equals(SaslExchange.PLAIN) || m.equals(SaslExchange.LOGIN)) {
+            if (SASL_MECHANISMS.contains(m)) {
                 offered.add(m);
             }
         }
         return offered;
     }
 
+    /** Starts CRAM-MD5 or SCRAM; the server speaks first in CRAM-MD5, so it takes no initial response. */
+    private void startVerified(String mechanism, String initialResponse) {
+        VerifiedSasl exchange = VerifiedSasl.start(session, new VerifiedHost(), mechanism);
+        if (initialResponse != null && exchange.serverFirst()) {
+            error("This mechanism does not take an initial response.");
+            return;
+        }
+        pendingUser = null;
+        verified = exchange;
+        state = State.SASL;
+        if (initialResponse == null) {
+            exchange.begin();
+        } else {
+            verifiedResponse(initialResponse);
+        }
+    }
+
+    private void verifiedResponse(String base64) {
+        Optional<String> decoded = base64.isEmpty() ? Optional.of("") : Sasl.decodeText(base64);
+        if (decoded.isEmpty()) {
+            endSasl();
+            error("Invalid SASL response.");
+        } else {
+            verified.respond(decoded.get());
+        }
+    }
+
+    /**
+     * RFC 1939 section 7: {@code APOP name digest}, the MD5 of the greeting's timestamp and the
+     * password, checked against the stored password, which must be plaintext for that.
+     */
+    private void apop(Pop3Command.Apop command) {
+        if (apopTimestamp == null || !session.mechanisms().contains(APOP)) {
+            error("APOP is not available.");
+            return;
+        }
+        pendingUser = null;
+        String timestamp = apopTimestamp;
+        AuthRequest request = session.authRequest(command.user(), null, APOP);
+        state = State.LOGGING_IN;
+        session.pauseInput();
+        session.user(command.user());
+        session.lookup(request).whenComplete((found, failure) -> guarded(() -> {
+            if (state != State.LOGGING_IN) {
+                return; // the client left meanwhile
+            }
+            PassDbResult result = failure == null && found != null
+                    ? found : PassDbResult.temporaryFailure("passdb lookup failed");
+            apopLookedUp(request, result, timestamp, command.digest());
+        }));
+    }
+
+    private void apopLookedUp(AuthRequest request, PassDbResult result, String timestamp, String digest) {
+        if (!result.isFound() || result.flag(PassDbResult.NOPASSWORD)) {
+            // unknown users and PassDb failures get the strategy's own answer, with its delay
+            awaitDecision(session.authorize(request, result));
+            return;
+        }
+        String stored = result.field(PassDbResult.PASSWORD).orElse("");
+        PasswordScheme.Verdict verdict = stored.isEmpty() ? PasswordScheme.Verdict.MISMATCH
+                : ApopDigest.verify(session.passwordScheme(), stored, timestamp, digest);
+        switch (verdict) {
+            case MATCH -> awaitDecision(session.authorize(request.verified(), result));
+            case MISMATCH -> delayedAuthFailed();
+            case UNSUPPORTED_MECHANISM -> {
+                LOG.info("session {}: APOP needs a plaintext stored password; login refused", session.id());
+                delayedAuthFailed();
+            }
+            case UNKNOWN_SCHEME, MALFORMED -> loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
+        }
+    }
+
     private void onSaslResponse(Pop3Command command) {
-        if (command instanceof Pop3Command.SaslResponse r) {
+        if (command instanceof Pop3Command.SaslResponse r && verified != null) {
+            verifiedResponse(r.text());
+        } else if (command instanceof Pop3Command.SaslResponse r) {
             saslStep(sasl.respond(r.text()));
         } else if (command instanceof Pop3Command.SaslCancel) {
             endSasl();
@@ -240,6 +350,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     private void endSasl() {
         sasl = null;
+        verified = null;
         state = State.READY;
     }
 
@@ -263,20 +374,56 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
     }
 
     private void login(String user, String password, String mechanism) {
+        session.user(user);
+        awaitDecision(session.authenticate(session.authRequest(user, password, mechanism)));
+    }
+
+    /** Pauses input until the auth service has decided, then acts on its decision. */
+    private void awaitDecision(CompletionStage<AuthDecision> decision) {
         state = State.LOGGING_IN;
         session.pauseInput();
-        session.user(user);
-        session.authenticate(session.authRequest(user, password, mechanism)).whenComplete((decision, failure) -> {
+        decision.whenComplete((d, failure) -> guarded(() -> {
             if (state != State.LOGGING_IN) {
                 return; // the client left meanwhile
             }
-            if (failure != null) {
+            if (failure != null || d == null) {
                 LOG.warn("session {}: authentication failed unexpectedly", session.id(), failure);
                 loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
             } else {
-                onDecision(decision);
+                onDecision(d);
             }
-        });
+        }));
+    }
+
+    /** Refuses a login the auth service never decided, after the same delay as every other refusal. */
+    private void delayedAuthFailed() {
+        state = State.LOGGING_IN;
+        session.pauseInput();
+        session.afterFailureDelay(() -> guarded(() -> {
+            if (state == State.LOGGING_IN) {
+                loginFailed(Pop3BackendLogin.AUTH_FAILED, Outcome.AUTH_FAILED);
+            }
+        }));
+    }
+
+    /**
+     * Runs code that completes a stage or a delay, where an exception would vanish: a bug costs this
+     * session only, and the client learns nothing of it.
+     */
+    private void guarded(Runnable code) {
+        try {
+            code.run();
+        } catch (RuntimeException e) {
+            LOG.error("session {}: internal error in the POP3 pre-login handler", session.id(), e);
+            if (state != State.DONE) {
+                state = State.DONE;
+                sasl = null;
+                verified = null;
+                abortBackendLogin();
+                reply("-ERR Internal server error.");
+                session.close();
+            }
+        }
     }
 
     private void onDecision(AuthDecision decision) {
@@ -348,6 +495,8 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
             return;
         }
         state = State.DONE;
+        sasl = null;
+        verified = null;
         abortBackendLogin();
         session.outcome(outcome);
         reply(line);
@@ -372,5 +521,51 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
             sb.append(c < 0x20 || c == 0x7f ? ' ' : c);
         }
         return sb.toString().strip();
+    }
+
+    /** Lets a {@link VerifiedSasl} exchange drive the POP3 side: continuations, pauses and the final reply. */
+    private final class VerifiedHost implements VerifiedSasl.Host {
+        @Override
+        public void challenge(String base64) {
+            boolean waiting = state == State.LOGGING_IN;
+            state = State.SASL;
+            reply("+ " + base64);
+            if (waiting) {
+                session.resumeInput();
+            }
+        }
+
+        @Override
+        public void await() {
+            state = State.LOGGING_IN;
+            session.pauseInput();
+        }
+
+        @Override
+        public void refuse() {
+            endSasl();
+            delayedAuthFailed();
+        }
+
+        @Override
+        public void unavailable() {
+            endSasl();
+            loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
+        }
+
+        @Override
+        public void decided(CompletionStage<AuthDecision> decision) {
+            endSasl();
+            awaitDecision(decision);
+        }
+
+        @Override
+        public void resume(VerifiedSasl exchange, Runnable step) {
+            guarded(() -> {
+                if (state == State.LOGGING_IN && verified == exchange) {
+                    step.run();
+                }
+            });
+        }
     }
 }

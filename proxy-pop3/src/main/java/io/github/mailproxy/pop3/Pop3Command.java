@@ -54,6 +54,25 @@ sealed interface Pop3Command {
         }
     }
 
+    /**
+     * {@code APOP name digest} (RFC 1939 section 7).
+     *
+     * @param user   the mailbox name, everything before the last space
+     * @param digest the client's MD5 digest of the greeting's timestamp and the password, 32 hex
+     *               digits, lower case
+     */
+    record Apop(String user, String digest) implements Pop3Command {
+        public Apop {
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(digest, "digest");
+        }
+
+        @Override
+        public String toString() {
+            return "Apop[user=" + user + ", digest=***]";
+        }
+    }
+
     /** {@code STLS} (RFC 2595 section 4). */
     record Stls() implements Pop3Command {
     }

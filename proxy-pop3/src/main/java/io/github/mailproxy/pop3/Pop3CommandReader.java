@@ -17,6 +17,7 @@ final class Pop3CommandReader {
 
     private static final int MAX_VERB_SHOWN = 16;
     private static final int MAX_MECHANISM_LENGTH = 20; // RFC 4422 section 3.1
+    private static final int APOP_DIGEST_LENGTH = 32; // an MD5 digest in hex
 
     private final LineFramer framer;
 
@@ -67,6 +68,7 @@ final class Pop3CommandReader {
             case "PASS" -> args == null || args.isEmpty()
                     ? new Pop3Command.Invalid("No password given.") : new Pop3Command.Pass(args);
             case "AUTH" -> parseAuth(args);
+            case "APOP" -> parseApop(args);
             default -> unknown(verb);
         };
     }
@@ -102,6 +104,31 @@ final class Pop3CommandReader {
         return new Pop3Command.Auth(mechanism, initial.equals("=") ? "" : initial);
     }
 
+    /** RFC 1939 section 7: the digest is the last word, so that a user name may hold spaces. */
+    private static Pop3Command parseApop(String args) {
+        String trimmed = args == null ? "" : args.strip();
+        int space = trimmed.lastIndexOf(' ');
+        if (space <= 0) {
+            return new Pop3Command.Invalid("APOP needs a user name and a digest.");
+        }
+        String user = trimmed.substring(0, space).strip();
+        String digest = trimmed.substring(space + 1).toLowerCase(Locale.ROOT);
+        if (user.isEmpty() || digest.length() != APOP_DIGEST_LENGTH || !isHex(digest)) {
+            return new Pop3Command.Invalid("APOP needs a user name and a digest.");
+        }
+        return new Pop3Command.Apop(user, digest);
+    }
+
+    private static boolean isHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean isMechanismName(String name) {
         if (name.isEmpty() || name.length() > MAX_MECHANISM_LENGTH) {
             return false;
@@ -117,7 +144,7 @@ final class Pop3CommandReader {
 
     private static boolean isKnown(String verb) {
         return switch (verb) {
-            case "CAPA", "STLS", "QUIT", "USER", "PASS", "AUTH" -> true;
+            case "CAPA", "STLS", "QUIT", "USER", "PASS", "AUTH", "APOP" -> true;
             default -> false;
         };
     }

@@ -12,10 +12,13 @@ import javax.net.ssl.SSLContext;
  * The POP3 protocol for {@link io.github.mailproxy.ProxyServer}: factories for listeners.
  *
  * <p>Before login the proxy itself answers CAPA (RFC 2449), USER/PASS, AUTH PLAIN and AUTH LOGIN
- * (RFC 5034), STLS (RFC 2595) and QUIT; once the backend accepts the login, the client gets the
- * backend's own {@code +OK} line and from then on talks to the backend byte for byte. Failures carry
- * RFC 3206 response codes: {@code -ERR [AUTH]} for refused credentials, {@code -ERR [SYS/TEMP]}
- * when the PassDb or the backend is unavailable.
+ * (RFC 5034), STLS (RFC 2595) and QUIT. In master-user mode
+ * ({@link io.github.mailproxy.AuthStrategy#masterUser}) it also runs AUTH CRAM-MD5, SCRAM-SHA-1 and
+ * SCRAM-SHA-256, and APOP (RFC 1939; the greeting then carries a timestamp), checking them against
+ * the PassDb's stored password, as far as the strategy offers them. Once the backend accepts the
+ * login, the client gets the backend's own {@code +OK} line and from then on talks to the backend
+ * byte for byte. Failures carry RFC 3206 response codes: {@code -ERR [AUTH]} for refused
+ * credentials, {@code -ERR [SYS/TEMP]} when the PassDb or the backend is unavailable.
  *
  * <pre>{@code
  * ProxyServer.builder().listen(Pop3Protocol.plain(new InetSocketAddress("127.0.0.1", 0)))

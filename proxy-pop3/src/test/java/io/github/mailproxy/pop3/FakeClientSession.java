@@ -40,6 +40,13 @@ final class FakeClientSession implements ClientSession {
     final List<CompletableFuture<AuthDecision>> pendingAuth = new ArrayList<>();
     final List<SessionEvent.Outcome> outcomes = new ArrayList<>();
     final List<Runnable> delayed = new ArrayList<>();
+    /** Lookups asked for, each answered by the test completing its future (the real one completes on the loop). */
+    final List<AuthRequest> lookups = new ArrayList<>();
+    final List<CompletableFuture<PassDbResult>> lookupResults = new ArrayList<>();
+    /** The PassDb result each {@link #authorize} call got; its request goes to {@link #authRequests}. */
+    final List<PassDbResult> authorized = new ArrayList<>();
+    /** Work given to {@link #offload}, run by the test with {@link #runOffloaded()}. */
+    final List<Runnable> offloaded = new ArrayList<>();
     String user;
     boolean paused;
     boolean closed;
@@ -190,12 +197,22 @@ final class FakeClientSession implements ClientSession {
 
     @Override
     public CompletionStage<PassDbResult> lookup(AuthRequest request) {
-        throw new UnsupportedOperationException("POP3 verifies no mechanism itself yet");
+        lookups.add(request);
+        CompletableFuture<PassDbResult> result = new CompletableFuture<>();
+        lookupResults.add(result);
+        return result;
+    }
+
+    /** Answers the oldest unanswered lookup, then offers buffered input as a resumed session would. */
+    void lookedUp(PassDbResult result) {
+        lookupResults.stream().filter(f -> !f.isDone()).findFirst().orElseThrow().complete(result);
+        offer();
     }
 
     @Override
     public CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result) {
-        throw new UnsupportedOperationException("POP3 verifies no mechanism itself yet");
+        authorized.add(result);
+        return authenticate(request);
     }
 
     @Override
@@ -205,7 +222,23 @@ final class FakeClientSession implements ClientSession {
 
     @Override
     public <T> CompletionStage<T> offload(Supplier<T> work) {
-        return CompletableFuture.completedFuture(work.get());
+        CompletableFuture<T> done = new CompletableFuture<>();
+        offloaded.add(() -> {
+            try {
+                done.complete(work.get());
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** Runs the work queued by {@link #offload}, as the hashing executor would, then offers input. */
+    void runOffloaded() {
+        List<Runnable> work = new ArrayList<>(offloaded);
+        offloaded.clear();
+        work.forEach(Runnable::run);
+        offer();
     }
 
     @Override

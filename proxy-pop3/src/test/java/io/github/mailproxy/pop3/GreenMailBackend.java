@@ -29,6 +29,11 @@ final class GreenMailBackend implements AutoCloseable {
         return greenMail.setUser(login + "@example.org", login, password);
     }
 
+    /** Creates a user whose POP3 login differs from its address's local part, such as {@code alice*proxy}. */
+    GreenMailUser user(String address, String login, String password) {
+        return greenMail.setUser(address, login, password);
+    }
+
     /** @return how many messages the user's inbox holds now */
     int messageCount(GreenMailUser user) {
         try {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 class Pop3AngusEndToEndTest {
 
     private static final int MANY = 100;
-    private static final int BIG = 5 * 1024 * 1024;
+    static final int BIG = 5 * 1024 * 1024;
 
     private GreenMailBackend backend;
     private ProxyServer plain;
@@ -84,7 +84,7 @@ class Pop3AngusEndToEndTest {
         }
     }
 
-    private static MimeMessage bigMessage() {
+    static MimeMessage bigMessage() {
         StringBuilder body = new StringBuilder(BIG + 100);
         for (int line = 0; body.length() < BIG; line++) {
             // a leading dot on some lines exercises POP3 dot-stuffing through the relay
@@ -95,7 +95,7 @@ class Pop3AngusEndToEndTest {
     }
 
     /** A POP3 client session; {@code trace} collects Angus' protocol trace. */
-    private static Session mailSession(int port, String mechanism, ByteArrayOutputStream trace) {
+    static Session mailSession(int port, String mechanism, ByteArrayOutputStream trace) {
         Properties p = new Properties();
         p.put("mail.pop3.host", "127.0.0.1");
         p.put("mail.pop3.port", String.valueOf(port));
@@ -111,13 +111,13 @@ class Pop3AngusEndToEndTest {
         return session;
     }
 
-    private static Store connect(Session session, String user, String password) throws MessagingException {
+    static Store connect(Session session, String user, String password) throws MessagingException {
         Store store = session.getStore("pop3");
         store.connect(user, password);
         return store;
     }
 
-    private static byte[] raw(Message m) throws IOException, MessagingException {
+    static byte[] raw(Message m) throws IOException, MessagingException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         m.writeTo(out);
         return out.toByteArray();
@@ -128,7 +128,7 @@ class Pop3AngusEndToEndTest {
      * sides disable TOP: GreenMail does not list it in CAPA while the proxy does, and Angus computes
      * sizes differently once it has fetched headers with TOP.
      */
-    private static List<Object> readAll(Store store) throws Exception {
+    static List<Object> readAll(Store store) throws Exception {
         Folder inbox = store.getFolder("INBOX");
         inbox.open(Folder.READ_ONLY);
         try {

@@ -111,6 +111,26 @@ class Pop3BackendLoginTest {
     }
 
     @Test
+    void trustedDovecotOffersXclientInItsGreetingRatherThanInCapa() {
+        session.settings = new SessionSettings(8192, 8192, 10, true, 5);
+        Pop3BackendLogin login = login(new BackendCredentials("alice*proxy", null, "secret", Mechanism.LOGIN));
+        // Dovecot 2.3's pop3-login, as the POP3 interop test sees it from a trusted network
+        backend.reply(login, "+OK [XCLIENT] Dovecot (Debian) ready.\r\n");
+        assertThat(backend.take()).isEqualTo("CAPA\r\n");
+        backend.reply(login, "+OK\r\nCAPA\r\nTOP\r\nUSER\r\nSASL PLAIN LOGIN\r\n.\r\n");
+        assertThat(backend.take()).isEqualTo("XCLIENT ADDR=192.0.2.7 PORT=40123 SESSION=sess-1 TTL=4\r\n");
+        backend.reply(login, "+OK\r\n");
+        assertThat(backend.take()).isEqualTo("USER alice*proxy\r\n");
+    }
+
+    @Test
+    void untrustedProxySendsNoXclientWhateverTheGreetingSays() {
+        Pop3BackendLogin login = login(new BackendCredentials("alice", null, "pw", Mechanism.LOGIN));
+        backend.reply(login, "+OK [XCLIENT] Dovecot ready.\r\n");
+        assertThat(backend.take()).isEqualTo("USER alice\r\n");
+    }
+
+    @Test
     void trustedBackendWithoutXclientGetsNone() {
         session.settings = new SessionSettings(8192, 8192, 10, true, 5);
         Pop3BackendLogin login = login(new BackendCredentials("alice", null, "pw", Mechanism.LOGIN));

@@ -120,9 +120,27 @@ class Pop3CommandReaderTest {
 
     @Test
     void unknownCommandsAreValuesWithAShortPrintableVerb() {
-        assertThat(read("NOOP\r\nstat\r\n\r\nAPOP a b\r\nVERYLONGVERBWITHOUTEND x\r\n")).containsExactly(
+        assertThat(read("NOOP\r\nstat\r\n\r\nXTND a b\r\nVERYLONGVERBWITHOUTEND x\r\n")).containsExactly(
                 new Pop3Command.Unknown("NOOP"), new Pop3Command.Unknown("STAT"), new Pop3Command.Unknown(""),
-                new Pop3Command.Unknown("APOP"), new Pop3Command.Unknown("VERYLONGVERBWITH"));
+                new Pop3Command.Unknown("XTND"), new Pop3Command.Unknown("VERYLONGVERBWITH"));
+    }
+
+    @Test
+    void apopTakesTheLastWordAsTheDigest() {
+        assertThat(read("APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\napop Mary Rose C4C9334BAC560ECC979E58001B3E22FB \r\n"))
+                .containsExactly(new Pop3Command.Apop("mrose", "c4c9334bac560ecc979e58001b3e22fb"),
+                        new Pop3Command.Apop("Mary Rose", "c4c9334bac560ecc979e58001b3e22fb"));
+        assertThat(new Pop3Command.Apop("mrose", "c4c9334bac560ecc979e58001b3e22fb").toString())
+                .doesNotContain("c4c9");
+    }
+
+    @Test
+    void malformedApopIsInvalid() {
+        Pop3Command invalid = new Pop3Command.Invalid("APOP needs a user name and a digest.");
+        assertThat(read("APOP\r\nAPOP mrose\r\nAPOP mrose c4c9\r\nAPOP mrose c4c9334bac560ecc979e58001b3e22fg\r\n"
+                + "APOP  c4c9334bac560ecc979e58001b3e22fb\r\nAPOP mrose\0 c4c9334bac560ecc979e58001b3e22fb\r\n"))
+                .containsExactly(invalid, invalid, invalid, invalid, invalid,
+                        new Pop3Command.Invalid("Invalid characters in command."));
     }
 
     @Test
