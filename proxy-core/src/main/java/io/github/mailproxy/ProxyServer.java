@@ -95,6 +95,8 @@ public final class ProxyServer implements AutoCloseable {
         private SessionListener sessionListener;
         private Duration loginTimeout;
         private Duration authFailureDelay;
+        private Duration passDbTimeout;
+        private Duration idleTimeout;
         private com.github.benmanes.caffeine.cache.Scheduler scheduler;
         private Duration backendConnectTimeout;
         private Duration shutdownTimeout;
@@ -239,6 +241,28 @@ public final class ProxyServer implements AutoCloseable {
         public Builder loginTimeout(Duration loginTimeout) {
             requireUnset(this.loginTimeout, "loginTimeout");
             this.loginTimeout = requirePositive(loginTimeout, "loginTimeout");
+            return this;
+        }
+
+        /**
+         * @param passDbTimeout how long a PassDb lookup may take before the login fails temporarily;
+         *                      default 30 s
+         * @return this builder
+         */
+        public Builder passDbTimeout(Duration passDbTimeout) {
+            requireUnset(this.passDbTimeout, "passDbTimeout");
+            this.passDbTimeout = requirePositive(passDbTimeout, "passDbTimeout");
+            return this;
+        }
+
+        /**
+         * @param idleTimeout how long a client that has not logged in may stay silent; default 30 s
+         *                    ({@link #loginTimeout(Duration)} bounds the whole login however busy it is)
+         * @return this builder
+         */
+        public Builder idleTimeout(Duration idleTimeout) {
+            requireUnset(this.idleTimeout, "idleTimeout");
+            this.idleTimeout = requirePositive(idleTimeout, "idleTimeout");
             return this;
         }
 
@@ -406,7 +430,9 @@ public final class ProxyServer implements AutoCloseable {
                     maxConnections > 0 ? maxConnections : 10_000,
                     maxConnectionsPerIp > 0 ? maxConnectionsPerIp : 1000,
                     maxLoginsPerIpPerMinute > 0 ? maxLoginsPerIpPerMinute : 1000,
-                    tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"));
+                    tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"),
+                    passDbTimeout != null ? passDbTimeout : Duration.ofSeconds(30),
+                    idleTimeout != null ? idleTimeout : Duration.ofSeconds(30));
             return new ProxyServer(config);
         }
 

@@ -19,7 +19,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            int maxBadCommands, boolean backendTrusted, int proxyTtl,
                            javax.net.ssl.SSLContext backendSslContext, Duration authFailureDelay,
                            com.github.benmanes.caffeine.cache.Scheduler scheduler, int maxConnections,
-                           int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols) {
+                           int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
+                           Duration passDbTimeout, Duration idleTimeout) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

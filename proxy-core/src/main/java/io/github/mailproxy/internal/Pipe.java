@@ -56,7 +56,13 @@ final class Pipe {
         }
         for (int i = 0; i < READS_PER_EVENT; i++) {
             ByteBuffer b = pool.acquire();
-            int n = src.transport.read(b);
+            int n;
+            try {
+                n = src.transport.read(b);
+            } catch (IOException e) {
+                pool.release(b);
+                throw e;
+            }
             if (n <= 0) {
                 pool.release(b);
                 if (n < 0) {

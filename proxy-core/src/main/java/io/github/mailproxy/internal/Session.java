@@ -76,6 +76,8 @@ final class Session implements ClientSession {
     private Pipe c2b;
     private Pipe b2c;
     private EventLoop.Timer loginTimer;
+    private EventLoop.Timer idleTimer;
+    private long lastClientInput = System.nanoTime();
     private EventLoop.Timer closeTimer;
     private String user;
     private Outcome outcome = Outcome.NO_LOGIN;
@@ -99,6 +101,7 @@ final class Session implements ClientSession {
     void open(boolean overloaded) throws IOException {
         client.key = loop.register(client.channel, SelectionKey.OP_READ, key -> onReady(client, key));
         loginTimer = loop.schedule(engine.config().loginTimeout().toNanos(), this::onLoginTimeout);
+        idleTimer = loop.schedule(engine.config().idleTimeout().toNanos(), this::onIdleCheck);
         handler = listener.protocol().newClientHandler(this);
         if (overloaded) {
             LOG.warn("session {}: connection limit reached; refusing {}", id, Text.address(clientAddress));
@@ -311,12 +314,25 @@ final class Session implements ClientSession {
             LOG.warn("session {}: too many logins from {} in a minute", id, Text.address(clientAddress));
             return CompletableFuture.completedFuture(PassDbResult.temporaryFailure("login rate limit of the client's address"));
         }
+        CompletionStage<PassDbResult> stage;
         try {
-            CompletionStage<PassDbResult> stage = engine.passDb().lookup(request);
-            return stage != null ? stage : CompletableFuture.failedFuture(new IllegalStateException("PassDb returned null"));
+            stage = engine.passDb().lookup(request);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (stage == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("PassDb returned null"));
+        }
+        // a copy, so that the timeout never completes the PassDb's own future
+        CompletableFuture<PassDbResult> bounded = new CompletableFuture<>();
+        stage.whenComplete((result, failure) -> {
+            if (failure != null) {
+                bounded.completeExceptionally(failure);
+            } else {
+                bounded.complete(result);
+            }
+        });
+        return bounded.orTimeout(engine.config().passDbTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private CompletionStage<AuthDecision> decide(AuthRequest request, CompletionStage<PassDbResult> lookup) {
@@ -591,6 +607,9 @@ final class Session implements ClientSession {
                 releaseIfEmpty(ep);
                 return;
             }
+            if (ep == client) {
+                lastClientInput = System.nanoTime();
+            }
             dispatch(ep);
         }
     }
@@ -684,6 +703,21 @@ final class Session implements ClientSession {
         } else {
             backendLost();
         }
+    }
+
+    /** Pre-login idle check: fires at the idle deadline, re-arms itself if the client spoke meanwhile. */
+    private void onIdleCheck() {
+        if (state != State.PRELOGIN && state != State.TLS_ACCEPT) {
+            return;
+        }
+        long idle = engine.config().idleTimeout().toNanos();
+        long silent = System.nanoTime() - lastClientInput;
+        if (silent < idle || client.paused) {
+            // a paused client is waiting for us (PassDb, backend), not idling
+            idleTimer = loop.schedule(Math.max(idle - silent, idle / 4), this::onIdleCheck);
+            return;
+        }
+        onLoginTimeout();
     }
 
     private void onLoginTimeout() {
@@ -992,6 +1026,9 @@ final class Session implements ClientSession {
         if (loginTimer != null) {
             loginTimer.cancel();
         }
+        if (idleTimer != null) {
+            idleTimer.cancel();
+        }
         backendHandler = null;
         if (connectTimer != null) {
             connectTimer.cancel();
@@ -1056,6 +1093,9 @@ final class Session implements ClientSession {
         state = State.CLOSED;
         if (loginTimer != null) {
             loginTimer.cancel();
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel();
         }
         if (closeTimer != null) {
             closeTimer.cancel();

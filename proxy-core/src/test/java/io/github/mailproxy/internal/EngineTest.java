@@ -464,6 +464,108 @@ class EngineTest {
         assertThat(events).singleElement().satisfies(e -> assertThat(e.outcome()).isEqualTo(SessionEvent.Outcome.PROXIED));
     }
 
+    @Test
+    void aPassDbThatNeverAnswersIsATemporaryFailure() throws IOException {
+        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                .passDb(request -> new CompletableFuture<>()).passDbTimeout(Duration.ofMillis(300)).build().start();
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("NO Reject");
+        }
+    }
+
+    @Test
+    void aSilentClientIsDisconnectedAfterTheIdleTimeoutAndASlowOneAfterTheLoginTimeout() throws IOException {
+        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+                .passDb(toBackend()).idleTimeout(Duration.ofMillis(300)).loginTimeout(Duration.ofSeconds(2))
+                .sessionListener(events::add).build().start();
+        try (Socket silent = connect()) {
+            Conversation c = new Conversation(silent);
+            c.line();
+            assertThat(c.line()).isEqualTo("TIMEOUT");
+            assertThat(c.line()).isNull();
+        }
+        try (Socket slowloris = connect()) {
+            Conversation c = new Conversation(slowloris);
+            c.line();
+            String timeout = null;
+            // one byte every 100 ms keeps it from being idle, but not from the login deadline
+            for (int i = 0; i < 100 && timeout == null; i++) {
+                c.send("x");
+                if (slowloris.getInputStream().available() > 0) {
+                    timeout = c.line();
+                }
+                Thread.sleep(100); // the client's pace, which is what this test is about; no synchronisation
+            }
+            assertThat(timeout).isEqualTo("TIMEOUT");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        Await.until("two session events", Duration.ofSeconds(5), () -> events.size() == 2);
+        assertThat(events).allSatisfy(e -> assertThat(e.outcome()).isEqualTo(SessionEvent.Outcome.TIMEOUT));
+    }
+
+    @Test
+    void aBackendThatHangsUpDuringLoginLetsTheClientRetry() throws Exception {
+        try (ServerSocket rude = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
+            CompletableFuture<Void> hangUp = CompletableFuture.runAsync(() -> {
+                try (Socket s = rude.accept()) {
+                    s.setSoLinger(true, 0); // a reset, not a clean close
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null),
+                    StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + rude.getLocalPort()));
+            try (Socket s = connect()) {
+                Conversation c = new Conversation(s);
+                c.line();
+                c.send("LOGIN a b\r\n");
+                assertThat(c.line()).isEqualTo("UNAVAILABLE");
+                hangUp.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                c.send("SECURE\r\n");
+                assertThat(c.line()).isEqualTo("NO");
+            }
+        }
+    }
+
+    @Test
+    void eitherSideGoingAwayMidRelayClosesTheOther() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            c.line();
+            Await.until("the backend connection", Duration.ofSeconds(5), () -> backend.sockets.size() == 1);
+            backend.sockets.get(0).close();
+            assertThat(c.line()).as("the client sees the backend go").isNull();
+        }
+        Await.until("everything closed", Duration.ofSeconds(5), () -> server.stats().openBackendConnections() == 0);
+        try (Socket s = connect()) {
+            Conversation c = new Conversation(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            c.line();
+            s.setSoLinger(true, 0);
+        }
+        Await.until("the backend side closed after the client vanished", Duration.ofSeconds(5),
+                () -> server.stats().openSessions() == 0 && server.stats().openBackendConnections() == 0);
+    }
+
+    @Test
+    void aClientVanishingMidHandshakeOrMidLineLeavesNothingBehind() throws IOException {
+        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.IMPLICIT, TestTls.serverContext()), toBackend());
+        try (Socket s = connect()) {
+            s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01}); // half a ClientHello
+            s.setSoLinger(true, 0);
+        }
+        Await.until("the half-open TLS session closed", Duration.ofSeconds(5), () -> server.stats().openSessions() == 0);
+        assertThat(server.stats().buffersInUse()).isZero();
+    }
+
     private Socket connect() throws IOException {
         Socket s = new Socket("127.0.0.1", server.port("line"));
         s.setSoTimeout(10_000);
@@ -526,7 +628,7 @@ class EngineTest {
     /** A backend that greets with WELCOME and echoes everything; a thread per connection (test only). */
     private static final class EchoBackend implements AutoCloseable {
         private final ServerSocket serverSocket;
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
         enum Tls { NONE, IMPLICIT, STARTTLS }
 
