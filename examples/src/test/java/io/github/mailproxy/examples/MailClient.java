@@ -1,0 +1,42 @@
+package io.github.mailproxy.examples;
+
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.Store;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/** Angus Mail as the client: logs in, reads the subjects in INBOX, logs out. */
+final class MailClient {
+
+    private MailClient() {
+    }
+
+    /**
+     * @param protocol {@code imap} or {@code pop3}
+     * @return the subjects of the messages in the user's INBOX, in order
+     */
+    static List<String> inboxSubjects(String protocol, int port, String user, String password)
+            throws MessagingException {
+        Properties p = new Properties();
+        p.setProperty("mail." + protocol + ".connectiontimeout", "10000");
+        p.setProperty("mail." + protocol + ".timeout", "10000");
+        Store store = Session.getInstance(p).getStore(protocol);
+        store.connect("127.0.0.1", port, user, password);
+        try {
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            List<String> subjects = new ArrayList<>();
+            for (Message m : inbox.getMessages()) {
+                subjects.add(m.getSubject());
+            }
+            inbox.close(false);
+            return subjects;
+        } finally {
+            store.close();
+        }
+    }
+}
