@@ -1,0 +1,252 @@
+package io.github.mailproxy.passdb.jdbc;
+
+import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.PassDb.CacheKeyPart;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A Dovecot SQL query with {@code %} variables, turned into JDBC SQL whose every variable is a
+ * {@code ?} bind parameter.
+ *
+ * <p>A variable that is the whole of a quoted string ({@code '%u'}, or MySQL's {@code "%u"}) takes the
+ * quotes with it: {@code '%u'} becomes {@code ?}. One that shares a string with other text
+ * ({@code '%n@example.org'}) becomes {@code CONCAT(?, '@example.org')}, which MariaDB, MySQL,
+ * PostgreSQL and H2 all understand. {@code %%} is a percent sign. Quoted strings and identifiers
+ * without variables, and comments, are kept as written. A {@code ?} of the template's own outside
+ * quotes is refused, since it would shift every parameter after it.
+ *
+ * <p>Backslash escapes inside strings (MySQL's {@code 'it\'s'}) are not understood: quotes are
+ * escaped by doubling them, as standard SQL does.
+ */
+final class QueryTemplate {
+
+    private final String sql;
+    private final List<Parameter> parameters;
+
+    private QueryTemplate(String sql, List<Parameter> parameters) {
+        this.sql = sql;
+        this.parameters = List.copyOf(parameters);
+    }
+
+    /**
+     * @param template a Dovecot query such as {@code SELECT ... WHERE user = '%u'}
+     * @return the parsed template
+     * @throws IllegalArgumentException naming the problem: an unknown variable, an unterminated string
+     *                                  or comment, a lone {@code ?}
+     */
+    static QueryTemplate parse(String template) {
+        return new Parser(template).parse();
+    }
+
+    /** @return the SQL for {@link java.sql.Connection#prepareStatement(String)} */
+    String sql() {
+        return sql;
+    }
+
+    /** @return the bind parameters, in order */
+    List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /**
+     * @param request a login
+     * @return the value of each bind parameter, in order
+     */
+    List<String> values(AuthRequest request) {
+        List<String> values = new ArrayList<>(parameters.size());
+        for (Parameter p : parameters) {
+            values.add(p.value(request));
+        }
+        return values;
+    }
+
+    /** @return the request parts the query reads: user and protocol always, addresses when used */
+    Set<CacheKeyPart> cacheKey() {
+        EnumSet<CacheKeyPart> parts = EnumSet.of(CacheKeyPart.USER, CacheKeyPart.PROTOCOL);
+        for (Parameter p : parameters) {
+            parts.add(p.variable().cacheKeyPart());
+        }
+        return parts;
+    }
+
+    /** A piece of a quoted string: text, or a variable. */
+    private sealed interface Piece {
+    }
+
+    private record Text(String text) implements Piece {
+    }
+
+    private record Var(Parameter parameter) implements Piece {
+    }
+
+    /** One pass over the template. */
+    private static final class Parser {
+        private final String in;
+        private final StringBuilder out = new StringBuilder();
+        private final List<Parameter> parameters = new ArrayList<>();
+        private int pos;
+
+        Parser(String in) {
+            this.in = in;
+        }
+
+        QueryTemplate parse() {
+            while (pos < in.length()) {
+                char c = in.charAt(pos);
+                if (c == '\'' || c == '"') {
+                    quoted(c);
+                } else if (c == '`') {
+                    copyThrough("`", "a `quoted` identifier");
+                } else if (c == '-' && in.startsWith("--", pos)) {
+                    int end = in.indexOf('\n', pos);
+                    out.append(in, pos, end < 0 ? in.length() : end);
+                    pos = end < 0 ? in.length() : end;
+                } else if (c == '/' && in.startsWith("/*", pos)) {
+                    copyThrough("*/", "a /* comment");
+                } else if (c == '%') {
+                    Parameter p = variable();
+                    if (p == null) {
+                        out.append('%');
+                    } else {
+                        parameters.add(p);
+                        out.append('?');
+                    }
+                } else if (c == '?') {
+                    throw new IllegalArgumentException("passdb query: a '?' outside quotes at offset " + pos
+                            + " would be taken for a bind parameter; use %u and the other variables instead");
+                } else {
+                    out.append(c);
+                    pos++;
+                }
+            }
+            return new QueryTemplate(out.toString(), parameters);
+        }
+
+        private void copyThrough(String close, String what) {
+            int end = in.indexOf(close, pos + 1);
+            if (end < 0) {
+                throw new IllegalArgumentException("passdb query: " + what + " at offset " + pos + " is not closed");
+            }
+            out.append(in, pos, end + close.length());
+            pos = end + close.length();
+        }
+
+        /** A string or identifier in {@code quote}; a doubled quote inside stands for one. */
+        private void quoted(char quote) {
+            int start = pos;
+            List<Piece> pieces = new ArrayList<>();
+            StringBuilder text = new StringBuilder();
+            boolean hasVariable = false;
+            pos++;
+            while (true) {
+                if (pos >= in.length()) {
+                    throw new IllegalArgumentException("passdb query: the string starting at offset " + start
+                            + " is not closed");
+                }
+                char c = in.charAt(pos);
+                if (c == quote) {
+                    if (pos + 1 < in.length() && in.charAt(pos + 1) == quote) {
+                        text.append(quote);
+                        pos += 2;
+                        continue;
+                    }
+                    pos++;
+                    break;
+                }
+                if (c == '%') {
+                    Parameter p = variable();
+                    if (p == null) {
+                        text.append('%');
+                    } else {
+                        if (!text.isEmpty()) {
+                            pieces.add(new Text(text.toString()));
+                            text.setLength(0);
+                        }
+                        pieces.add(new Var(p));
+                        hasVariable = true;
+                    }
+                    continue;
+                }
+                text.append(c);
+                pos++;
+            }
+            if (!text.isEmpty()) {
+                pieces.add(new Text(text.toString()));
+            }
+            if (!hasVariable) {
+                // Kept as written, quote kind included (an identifier stays an identifier); only %% changes.
+                out.append(quote).append(escape(text.toString(), quote)).append(quote);
+                return;
+            }
+            if (pieces.size() == 1) {
+                parameters.add(((Var) pieces.get(0)).parameter());
+                out.append('?');
+                return;
+            }
+            out.append("CONCAT(");
+            for (int i = 0; i < pieces.size(); i++) {
+                if (i > 0) {
+                    out.append(", ");
+                }
+                if (pieces.get(i) instanceof Var v) {
+                    parameters.add(v.parameter());
+                    out.append('?');
+                } else {
+                    out.append('\'').append(escape(((Text) pieces.get(i)).text(), '\'')).append('\'');
+                }
+            }
+            out.append(')');
+        }
+
+        private static String escape(String text, char quote) {
+            return text.replace(String.valueOf(quote), String.valueOf(quote) + quote);
+        }
+
+        /** Reads the variable at {@code pos} (which holds '%'); returns null for {@code %%}. */
+        private Parameter variable() {
+            int start = pos;
+            pos++;
+            if (pos >= in.length()) {
+                throw new IllegalArgumentException("passdb query: a lone '%' at the end; write %% for a percent sign");
+            }
+            char c = in.charAt(pos);
+            if (c == '%') {
+                pos++;
+                return null;
+            }
+            if (c == '{') {
+                int end = in.indexOf('}', pos);
+                if (end < 0) {
+                    throw new IllegalArgumentException("passdb query: the variable at offset " + start + " has no closing '}'");
+                }
+                String name = in.substring(pos + 1, end);
+                pos = end + 1;
+                Variable v = Variable.byLongName(name);
+                if (v == null) {
+                    throw new IllegalArgumentException("passdb query: unknown variable %{" + name + "}; known are "
+                            + Variable.longNames());
+                }
+                return new Parameter(v, Modifier.NONE);
+            }
+            Modifier modifier = Modifier.of(c);
+            if (modifier != Modifier.NONE) {
+                pos++;
+                if (pos >= in.length()) {
+                    throw new IllegalArgumentException("passdb query: unknown variable %" + c);
+                }
+                c = in.charAt(pos);
+            }
+            pos++;
+            Variable v = Variable.byLetter(c);
+            if (v == null) {
+                throw new IllegalArgumentException("passdb query: unknown variable " + in.substring(start, pos)
+                        + "; known are " + Variable.letters() + " (%L and %U before a letter change its case)"
+                        + " and %% for a percent sign");
+            }
+            return new Parameter(v, modifier);
+        }
+    }
+}
