@@ -1,27 +1,23 @@
 package io.github.mailproxy.examples;
 
-import com.icegreen.greenmail.user.GreenMailUser;
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.PassDb;
+import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
-import io.github.mailproxy.StaticPassDb;
 import io.github.mailproxy.imap.ImapProtocol;
+import io.github.mailproxy.passdb.jdbc.JdbcPassDb;
 import io.github.mailproxy.pop3.Pop3Protocol;
-import jakarta.mail.Message;
-import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeMessage;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
- * The first demo: an embedded GreenMail server (IMAP and POP3) with a few users stands for the
- * backend mail server, and the proxy listens in front of it on 127.0.0.1.
+ * The demo: two GreenMail servers stand for two backend hosts (127.0.0.1 and 127.0.0.2), an
+ * in-memory H2 database holds the seed's {@code proxy} table, a {@link JdbcPassDb} runs the seed's
+ * query against it, and the proxy listens on 127.0.0.1 in front of it all with password forwarding.
  *
  * <pre>{@code
  * try (Demo demo = Demo.start(1143, 1110)) {
@@ -39,20 +35,27 @@ public final class Demo implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
 
-    /** The demo's users; the backend knows them, the proxy forwards their passwords to it. */
+    /** The demo's users: the rows of the {@code proxy} table, and mailboxes on their hosts. */
     public static final List<User> USERS = List.of(
-            new User("alice", "alice-secret", List.of("Welcome to the mailproxy demo", "Lunch on Friday?")),
-            new User("bob", "bob-secret", List.of("Welcome to the mailproxy demo", "Build is green")),
-            new User("carol", "carol-secret", List.of("Welcome to the mailproxy demo", "Slides attached", "Re: Q3")));
+            new User("alice", "alice-secret", "127.0.0.1", "",
+                    List.of("Welcome, alice: your mailbox is on 127.0.0.1", "Lunch on Friday?")),
+            new User("bob", "bob-secret", "127.0.0.2", "",
+                    List.of("Welcome, bob: your mailbox is on 127.0.0.2", "Build is green")),
+            new User("carol", "carol-secret", "127.0.0.1", "",
+                    List.of("Welcome, carol: your mailbox is on 127.0.0.1", "Slides attached", "Re: Q3")),
+            new User("dave", "dave-secret", "127.0.0.2", "dave.jones",
+                    List.of("Welcome, dave.jones: your mailbox is on 127.0.0.2 (destuser)")));
 
     /**
      * A demo user.
      *
-     * @param login    the user name
-     * @param password the password
+     * @param login    the user name, column {@code user}
+     * @param password the password, which only the backend knows (the query says {@code NULL AS password})
+     * @param host     the backend host, column {@code host}
+     * @param destuser the user name on the backend, column {@code destuser}; empty for the login
      * @param subjects the subjects of the messages in the user's INBOX
      */
-    public record User(String login, String password, List<String> subjects) {
+    public record User(String login, String password, String host, String destuser, List<String> subjects) {
 
         /** Copies the subjects. */
         public User {
@@ -61,122 +64,140 @@ public final class Demo implements AutoCloseable {
 
         @Override
         public String toString() {
-            return "User[login=" + login + ", messages=" + subjects.size() + "]";
+            return "User[login=" + login + ", host=" + host + ", destuser=" + destuser + ", messages="
+                    + subjects.size() + "]";
         }
     }
 
-    private final GreenMail backend;
-    private final ProxyServer proxy;
+    private final DemoBackends backends;
+    private final DemoDatabase database;
+    private final JdbcPassDb passDb;
+    private final RunningProxy proxy;
 
-    private Demo(GreenMail backend, ProxyServer proxy) {
-        this.backend = backend;
+    private Demo(DemoBackends backends, DemoDatabase database, JdbcPassDb passDb, RunningProxy proxy) {
+        this.backends = backends;
+        this.database = database;
+        this.passDb = passDb;
         this.proxy = proxy;
     }
 
     /**
-     * Starts the backend on ephemeral ports and the proxy in front of it.
+     * Starts the backends, the database and the proxy.
      *
      * @param imapPort the proxy's IMAP port; 0 for an ephemeral port
      * @param pop3Port the proxy's POP3 port; 0 for an ephemeral port
      * @return the running demo; the caller closes it
-     * @throws ConfigException naming the port if it is taken
+     * @throws ConfigException naming the port if it is taken, or 127.0.0.2 if it cannot be bound
      */
     public static Demo start(int imapPort, int pop3Port) {
-        GreenMail backend = new GreenMail(new ServerSetup[] {
-            new ServerSetup(0, HOST, ServerSetup.PROTOCOL_IMAP), new ServerSetup(0, HOST, ServerSetup.PROTOCOL_POP3)});
-        backend.start();
+        DemoBackends backends = DemoBackends.start(USERS);
+        DemoDatabase database = null;
+        JdbcPassDb passDb = null;
         try {
-            for (User user : USERS) {
-                GreenMailUser mailbox = backend.setUser(user.login() + "@example.org", user.login(), user.password());
-                for (String subject : user.subjects()) {
-                    mailbox.deliver(message(mailbox.getEmail(), subject));
-                }
-            }
+            database = DemoDatabase.create(USERS);
+            passDb = new JdbcPassDb(database.dataSource(), DemoDatabase.QUERY);
             LauncherConfig config = new LauncherConfig(
                     Map.of(ConfigKey.IMAP_LISTEN, ImapProtocol.plain(new InetSocketAddress(HOST, imapPort)),
                             ConfigKey.POP3_LISTEN, Pop3Protocol.plain(new InetSocketAddress(HOST, pop3Port))),
-                    passDb(backend.getImap().getPort(), backend.getPop3().getPort()),
+                    new BackendPorts(passDb, backends.imapPort(), backends.pop3Port()),
                     AuthStrategy.passwordForwarding(),
-                    null);
-            return new Demo(backend, Launcher.start(config));
+                    null,
+                    ServerOptions.defaults());
+            return new Demo(backends, database, passDb, Launcher.start(config));
         } catch (RuntimeException e) {
-            backend.stop();
+            if (passDb != null) {
+                passDb.close();
+            }
+            if (database != null) {
+                database.close();
+            }
+            backends.close();
             throw e;
         }
     }
 
     /**
-     * Every user lives on the one backend; only the port differs by protocol, so the demo picks
-     * one of two Dovecot-style static PassDbs by the protocol of the login.
+     * The seed's query gives no port, which means the protocol's standard one (143, 110); the demo's
+     * backends listen on other ports, so this adds them to every row that has none, as Dovecot's
+     * {@code default_fields} would.
      */
-    private static PassDb passDb(int imapPort, int pop3Port) {
-        PassDb imap = StaticPassDb.parse("proxy=y host=" + HOST + " port=" + imapPort + " nopassword=y");
-        PassDb pop3 = StaticPassDb.parse("proxy=y host=" + HOST + " port=" + pop3Port + " nopassword=y");
-        return request -> (Pop3Protocol.NAME.equals(request.protocol()) ? pop3 : imap).lookup(request);
-    }
+    private record BackendPorts(PassDb passDb, int imapPort, int pop3Port) implements PassDb {
 
-    private static MimeMessage message(String to, String subject) {
-        try {
-            MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
-            message.setFrom(new InternetAddress("demo@example.org"));
-            message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
-            message.setSubject(subject);
-            message.setText("This message sits on the GreenMail backend; you are reading it through mailproxy.\r\n");
-            message.saveChanges();
-            return message;
-        } catch (MessagingException e) {
-            throw new IllegalStateException("cannot build a demo message", e);
+        @Override
+        public CompletionStage<PassDbResult> lookup(io.github.mailproxy.AuthRequest request) {
+            int port = Pop3Protocol.NAME.equals(request.protocol()) ? pop3Port : imapPort;
+            return passDb.lookup(request).thenApply(result -> {
+                if (!result.isFound() || result.field(PassDbResult.PORT).isPresent()) {
+                    return result;
+                }
+                Map<String, String> fields = new HashMap<>(result.fields());
+                fields.put(PassDbResult.PORT, Integer.toString(port));
+                return PassDbResult.found(fields);
+            });
+        }
+
+        @Override
+        public Set<CacheKeyPart> cacheKey() {
+            return passDb.cacheKey();
         }
     }
 
     /** @return the running proxy */
     public ProxyServer proxy() {
-        return proxy;
+        return proxy.server();
     }
 
     /** @return the proxy's IMAP port */
     public int imapPort() {
-        return proxy.port(ImapProtocol.NAME);
+        return proxy().port(ImapProtocol.NAME);
     }
 
     /** @return the proxy's POP3 port */
     public int pop3Port() {
-        return proxy.port(Pop3Protocol.NAME);
+        return proxy().port(Pop3Protocol.NAME);
     }
 
     /** @return what the command line prints: where things listen, the users, commands to try */
     public String banner() {
         StringBuilder s = new StringBuilder()
                 .append("mailproxy demo\n")
-                .append(String.format("  backend  GreenMail: IMAP %s:%d, POP3 %s:%d%n",
-                        HOST, backend.getImap().getPort(), HOST, backend.getPop3().getPort()))
-                .append(String.format("  proxy    IMAP %s:%d, POP3 %s:%d%n", HOST, imapPort(), HOST, pop3Port()))
-                .append("  passdb   proxy=y host=").append(HOST).append(" port=<backend port> nopassword=y\n\n")
-                .append("Users (the proxy forwards the password; the backend checks it):\n");
+                .append(String.format("  backends  GreenMail on %s, each with IMAP on port %d and POP3 on port %d%n",
+                        String.join(" and ", DemoBackends.HOSTS), backends.imapPort(), backends.pop3Port()))
+                .append("  passdb    H2 in memory, table proxy, through JdbcPassDb with the seed's query:\n")
+                .append("              ").append(DemoDatabase.QUERY).append('\n')
+                .append("            (user quoted for H2; the port of the backends is added to each row)\n")
+                .append(String.format("  proxy     IMAP %s:%d, POP3 %s:%d, password forwarding%n%n",
+                        HOST, imapPort(), HOST, pop3Port()))
+                .append("Users (rows of table proxy; the backend checks the password):\n")
+                .append(String.format("  %-6s %-13s %-10s %-11s %s%n", "user", "password", "host", "destuser",
+                        "messages"));
         for (User user : USERS) {
-            s.append(String.format("  %-6s %-13s %d messages%n",
-                    user.login(), user.password(), user.subjects().size()));
+            s.append(String.format("  %-6s %-13s %-10s %-11s %d%n", user.login(), user.password(), user.host(),
+                    user.destuser().isEmpty() ? "-" : user.destuser(), user.subjects().size()));
         }
         User alice = USERS.get(0);
         User bob = USERS.get(1);
+        User dave = USERS.get(3);
         return s.append("\nTry:\n")
                 .append(String.format("  curl -v --url \"imap://%s:%d/INBOX?ALL\" --user %s:%s%n",
                         HOST, imapPort(), alice.login(), alice.password()))
                 .append(String.format("  curl --url \"imap://%s:%d/INBOX;UID=1\" --user %s:%s%n",
-                        HOST, imapPort(), alice.login(), alice.password()))
-                .append(String.format("  curl --url \"pop3://%s:%d/\" --user %s:%s%n",
-                        HOST, pop3Port(), bob.login(), bob.password()))
+                        HOST, imapPort(), bob.login(), bob.password()))
+                .append(String.format("  curl --url \"pop3://%s:%d/1\" --user %s:%s%n",
+                        HOST, pop3Port(), dave.login(), dave.password()))
                 .append("\nOne line per session is logged when it ends. Ctrl-C stops the demo.\n")
                 .toString();
     }
 
-    /** Closes the proxy, then the backend. */
+    /** Closes the proxy, the passdb, the database, then the backends. */
     @Override
     public void close() {
         try {
             proxy.close();
+            passDb.close();
+            database.close();
         } finally {
-            backend.stop();
+            backends.close();
         }
     }
 }

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The {@code mailproxy.jar} entry point.
  *
  * <pre>
- * java -jar mailproxy.jar                  # the demo: GreenMail backend, proxy on 127.0.0.1:1143 and :1110
+ * java -jar mailproxy.jar                  # the demo: two GreenMail backends, H2 passdb, proxy on 127.0.0.1:1143 and :1110
+ * java -jar mailproxy.jar --demo 0 0       # the demo with the proxy on other ports (0 = any free port)
  * java -jar mailproxy.jar --config FILE    # a proxy configured by a properties file
  * java -jar mailproxy.jar --help           # the keys of that file
  * </pre>
@@ -38,6 +39,8 @@ public final class Launcher {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private AutoCloseable running;
 
     Launcher(PrintStream out, PrintStream err) {
         this.out = out;
@@ -47,7 +50,7 @@ public final class Launcher {
     /**
      * Runs the demo, or the proxy of {@code --config FILE}, until the process is stopped.
      *
-     * @param args none, {@code --config FILE} or {@code --help}
+     * @param args none, {@code --demo IMAP_PORT POP3_PORT}, {@code --config FILE} or {@code --help}
      */
     public static void main(String[] args) {
         int code = new Launcher(System.out, System.err).run(args);
@@ -60,27 +63,41 @@ public final class Launcher {
      * Binds and starts a server from launcher properties.
      *
      * @param properties the keys of {@link ConfigKey}
-     * @return the running server; the caller closes it
+     * @return the running proxy; the caller closes it
      * @throws ConfigException naming the key at fault, or the key and port that cannot be bound
      */
-    public static ProxyServer start(Properties properties) {
+    public static RunningProxy start(Properties properties) {
         return start(LauncherConfig.parse(properties));
     }
 
     /**
-     * Binds and starts a server from a checked configuration.
+     * Connects the PassDb's database if it has one, then binds and starts a server. The
+     * configuration is closed if this fails, and with the returned proxy otherwise.
      *
      * @param config the configuration
-     * @return the running server; the caller closes it
-     * @throws ConfigException naming the key and port that cannot be bound
+     * @return the running proxy; the caller closes it
+     * @throws ConfigException naming the key of a database that cannot be reached, or the key and port
+     *                         that cannot be bound
      */
-    public static ProxyServer start(LauncherConfig config) {
-        ProxyServer server = config.newServer();
+    public static RunningProxy start(LauncherConfig config) {
+        ProxyServer server = null;
         try {
-            return server.start();
+            if (config.passDb() instanceof PooledJdbcPassDb jdbc) {
+                jdbc.checkConnection();
+            }
+            server = config.newServer();
+            server.start();
+            return new RunningProxy(server, config);
         } catch (UncheckedIOException e) {
             server.close();
+            config.close();
             throw bindFailure(config.listeners(), e);
+        } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            config.close();
+            throw e;
         }
     }
 
@@ -88,11 +105,14 @@ public final class Launcher {
     static String help() {
         StringBuilder s = new StringBuilder()
                 .append("Usage: java -jar mailproxy.jar                 run the demo (see README.md)\n")
+                .append("       java -jar mailproxy.jar --demo IMAP_PORT POP3_PORT   the demo on other ports (0 = any free)\n")
                 .append("       java -jar mailproxy.jar --config FILE   run a proxy configured by FILE\n")
                 .append("       java -jar mailproxy.jar --help          show this\n\n")
-                .append("FILE is a Java properties file with these keys:\n");
+                .append("FILE is a Java properties file (key = value, # comments on lines of their own).\n")
+                .append("Durations: 30s, 5m, 1h, 500ms. Keys, the form of their value [default]:\n\n");
         for (ConfigKey key : ConfigKey.values()) {
-            s.append(String.format("  %-16s %-20s %s%n", key.key(), key.form(), key.description()));
+            s.append(String.format("  %-25s %s [%s]%n  %-25s   %s%n", key.key(), key.form(), key.defaultValue(), "",
+                    key.description()));
         }
         return s.append("\nExample (passdb.static without port: IMAP goes to the backend's 143, POP3 to its 110):\n")
                 .append("  imap.listen = 127.0.0.1:1143\n")
@@ -105,7 +125,7 @@ public final class Launcher {
 
     /**
      * Does what {@link #main} does, returning the exit code instead of exiting; blocks while a
-     * server runs.
+     * server runs, until {@link #stop()} or the end of the process.
      */
     int run(String[] args) {
         try {
@@ -116,9 +136,14 @@ public final class Launcher {
                 out.print(help());
                 return 0;
             }
+            if (args.length == 3 && args[0].equals("--demo")) {
+                int imap = ListenAddress.port("--demo IMAP_PORT", args[1], 0);
+                int pop3 = ListenAddress.port("--demo POP3_PORT", args[2], 0);
+                return serve(Demo.start(imap, pop3), demo -> out.print(demo.banner()));
+            }
             if (args.length == 2 && args[0].equals("--config")) {
                 LauncherConfig config = LauncherConfig.parse(LauncherConfig.load(Path.of(args[1])));
-                return serve(start(config), server -> logListeners(config, server));
+                return serve(start(config), Launcher::logListeners);
             }
             err.println("mailproxy: unexpected arguments; try --help");
             return EXIT_CONFIG;
@@ -128,33 +153,57 @@ public final class Launcher {
         }
     }
 
-    private static void logListeners(LauncherConfig config, ProxyServer server) {
-        config.listeners().forEach((key, listener) -> {
+    /**
+     * Closes what {@link #run} serves and lets it return; what Ctrl-C does. Idempotent; does nothing
+     * before anything runs.
+     */
+    void stop() {
+        AutoCloseable running;
+        synchronized (this) {
+            running = this.running;
+            this.running = null;
+        }
+        if (running == null) {
+            return;
+        }
+        try {
+            running.close();
+            LOG.info("mailproxy stopped");
+        } catch (Exception e) {
+            LOG.warn("error while stopping", e);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private static void logListeners(RunningProxy proxy) {
+        proxy.config().listeners().forEach((key, listener) -> {
             String protocol = listener.protocol().name();
-            var bound = new InetSocketAddress(listener.address().getAddress(), server.port(protocol));
-            LOG.info("{} listening on {} ({})", protocol, ListenAddress.format(bound), key.key());
+            var bound = new InetSocketAddress(listener.address().getAddress(), proxy.server().port(protocol));
+            LOG.info("{} listening on {} ({}, TLS {})", protocol, ListenAddress.format(bound), key.key(),
+                    listener.tlsMode().name().toLowerCase(java.util.Locale.ROOT));
         });
         LOG.info("mailproxy running; Ctrl-C stops it");
     }
 
-    /** Keeps the process up until Ctrl-C (or another signal), then closes what runs. */
-    private <T extends AutoCloseable> int serve(T running, Consumer<T> announce) {
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                running.close();
-                LOG.info("mailproxy stopped");
-            } catch (Exception e) {
-                LOG.warn("error while stopping", e);
-            } finally {
-                stopped.countDown();
-            }
-        }, "mailproxy-shutdown"));
-        announce.accept(running);
+    /** Keeps the process up until Ctrl-C (or another signal) or {@link #stop()}, then closes what runs. */
+    private <T extends AutoCloseable> int serve(T started, Consumer<T> announce) {
+        synchronized (this) {
+            running = started;
+        }
+        Thread hook = new Thread(this::stop, "mailproxy-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        announce.accept(started);
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            stop();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook is what stopped us
         }
         return 0;
     }

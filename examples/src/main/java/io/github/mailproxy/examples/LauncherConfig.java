@@ -4,14 +4,9 @@ import io.github.mailproxy.AuthCacheSpec;
 import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.Listener;
 import io.github.mailproxy.PassDb;
-import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
-import io.github.mailproxy.StaticPassDb;
-import io.github.mailproxy.imap.ImapProtocol;
-import io.github.mailproxy.pop3.Pop3Protocol;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,31 +14,37 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
- * The launcher's properties file, checked: every key known, every value well formed. Each key is
- * read in one place below — a new {@code passdb} or {@code auth} kind, or TLS per listener, is one
- * more case there.
+ * The launcher's properties file, checked: every key known, every value well formed, no key that the
+ * chosen {@code passdb} or {@code auth} does not read. The keys are read by {@code ListenerConfig},
+ * {@code PassDbConfig}, {@code AuthConfig} and {@link ServerOptions}.
  *
  * <pre>{@code
  * LauncherConfig config = LauncherConfig.parse(LauncherConfig.load(Path.of("mailproxy.properties")));
- * ProxyServer server = Launcher.start(config);
+ * try (RunningProxy proxy = Launcher.start(config)) {
+ *     ...
+ * }
  * }</pre>
  *
  * @param listeners    the listeners by the key that configured them, in {@link ConfigKey} order
- * @param passDb       where users are looked up
+ * @param passDb       where users are looked up; closed by {@link #close()} when it is {@link AutoCloseable}
  * @param authStrategy how logins are decided
  * @param authCache    the auth cache, or {@code null} for none
+ * @param options      limits and timeouts
  */
 public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, AuthStrategy authStrategy,
-                             AuthCacheSpec authCache) {
+                             AuthCacheSpec authCache, ServerOptions options) implements AutoCloseable {
 
     /** Copies the listeners. */
     public LauncherConfig {
         listeners = Collections.unmodifiableMap(new EnumMap<>(listeners));
+        Objects.requireNonNull(passDb, "passDb");
+        Objects.requireNonNull(authStrategy, "authStrategy");
+        Objects.requireNonNull(options, "options");
     }
 
     /**
@@ -67,24 +68,28 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
     }
 
     /**
-     * Checks properties and turns them into a configuration.
+     * Checks properties and turns them into a configuration. A JDBC PassDb's pool is made but does not
+     * connect yet; {@link Launcher#start(LauncherConfig)} connects once before binding.
      *
      * @param properties the keys of {@link ConfigKey}
-     * @return the configuration
+     * @return the configuration; close it if it is not handed to {@link Launcher#start(LauncherConfig)}
      * @throws ConfigException naming the first key that is unknown, missing or wrong
      */
     public static LauncherConfig parse(Properties properties) {
         Map<String, String> values = new TreeMap<>();
         for (String key : properties.stringPropertyNames()) {
             if (ConfigKey.of(key).isEmpty()) {
-                throw new ConfigException(ConfigKey.isPlanned(key)
-                        ? key + ": not supported yet"
-                        : key + ": unknown key (java -jar mailproxy.jar --help lists the keys)");
+                throw new ConfigException(key + ": unknown key (java -jar mailproxy.jar --help lists the keys)");
             }
             values.put(key, properties.getProperty(key).strip());
         }
-        Values v = new Values(values);
-        return new LauncherConfig(listeners(v), passDb(v), authStrategy(v), authCache(v));
+        ConfigValues v = new ConfigValues(values);
+        Map<ConfigKey, Listener> listeners = ListenerConfig.parse(v);
+        AuthStrategy strategy = AuthConfig.strategy(v);
+        AuthCacheSpec cache = AuthConfig.cache(v);
+        ServerOptions options = ServerOptions.parse(v);
+        // last: the only part that holds resources (a JDBC pool) once made
+        return new LauncherConfig(listeners, PassDbConfig.parse(v), strategy, cache, options);
     }
 
     /**
@@ -101,112 +106,22 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
             builder.authCache(authCache);
         }
         try {
+            options.applyTo(builder);
             return builder.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ConfigException(e.getMessage(), e);  // the builder's messages name the setting
         }
     }
 
-    private static Map<ConfigKey, Listener> listeners(Values v) {
-        Map<ConfigKey, Listener> listeners = new EnumMap<>(ConfigKey.class);
-        listener(v, ConfigKey.IMAP_LISTEN, ImapProtocol::plain, listeners);
-        listener(v, ConfigKey.POP3_LISTEN, Pop3Protocol::plain, listeners);
-        if (listeners.isEmpty()) {
-            throw new ConfigException(ConfigKey.IMAP_LISTEN.key() + ", " + ConfigKey.POP3_LISTEN.key()
-                    + ": no listener configured; set at least one");
-        }
-        return listeners;
-    }
-
-    private static void listener(Values v, ConfigKey key, Function<InetSocketAddress, Listener> factory,
-                                 Map<ConfigKey, Listener> listeners) {
-        String value = v.optional(key);
-        if (value == null) {
-            return;
-        }
-        InetSocketAddress address = ListenAddress.parse(key.key(), value);
-        listeners.forEach((other, listener) -> {
-            if (address.getPort() != 0 && listener.address().equals(address)) {
-                throw new ConfigException(key.key() + ": " + value + " is already used by " + other.key());
+    /** Closes the PassDb if it holds resources (the JDBC pool). */
+    @Override
+    public void close() {
+        if (passDb instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the passdb failed", e);
             }
-        });
-        listeners.put(key, factory.apply(address));
-    }
-
-    private static PassDb passDb(Values v) {
-        String kind = v.required(ConfigKey.PASSDB, "set passdb = static");
-        return switch (kind) {
-            case "static" -> staticPassDb(v.required(ConfigKey.PASSDB_STATIC, "needed by passdb = static"));
-            case "passwd-file", "jdbc" -> throw new ConfigException("passdb = " + kind + " is not supported yet");
-            default -> throw new ConfigException("passdb: unknown value '" + kind + "'; expected static");
-        };
-    }
-
-    private static StaticPassDb staticPassDb(String args) {
-        StaticPassDb passDb;
-        try {
-            passDb = StaticPassDb.parse(args);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage(), e);
-        }
-        // Checked here, at start, rather than failing every login later.
-        PassDbResult fields = PassDbResult.found(passDb.fields());
-        if (fields.field(PassDbResult.HOST).or(() -> fields.field(PassDbResult.HOSTIP)).filter(h -> !h.isBlank())
-                .isEmpty()) {
-            throw new ConfigException(ConfigKey.PASSDB_STATIC.key() + ": needs host=... (the backend server)");
-        }
-        fields.field(PassDbResult.PORT).ifPresent(port -> ListenAddress.port(ConfigKey.PASSDB_STATIC.key(), port, 1));
-        return passDb;
-    }
-
-    private static AuthStrategy authStrategy(Values v) {
-        String kind = v.optional(ConfigKey.AUTH);
-        if (kind == null) {
-            return AuthStrategy.passwordForwarding();
-        }
-        return switch (kind) {
-            case "forward" -> AuthStrategy.passwordForwarding();
-            case "master" -> throw new ConfigException("auth = master is not supported yet");
-            default -> throw new ConfigException("auth: unknown value '" + kind + "'; expected forward");
-        };
-    }
-
-    private static AuthCacheSpec authCache(Values v) {
-        String size = v.optional(ConfigKey.AUTH_CACHE_SIZE);
-        if (size == null) {
-            return null;
-        }
-        long n;
-        try {
-            n = Long.parseLong(size);
-        } catch (NumberFormatException e) {
-            n = 0;
-        }
-        if (n < 1) {
-            throw new ConfigException(ConfigKey.AUTH_CACHE_SIZE.key() + ": expected a positive whole number, got '"
-                    + size + "'");
-        }
-        return AuthCacheSpec.maximumSize(n);
-    }
-
-    /** The stripped values of a properties file; an empty value is an error, not an absent key. */
-    private record Values(Map<String, String> values) {
-
-        String optional(ConfigKey key) {
-            String value = values.get(key.key());
-            if (value != null && value.isEmpty()) {
-                throw new ConfigException(key.key() + ": empty value; expected " + key.form()
-                        + " (or leave the key out)");
-            }
-            return value;
-        }
-
-        String required(ConfigKey key, String hint) {
-            String value = optional(key);
-            if (value == null) {
-                throw new ConfigException(key.key() + ": missing; " + hint);
-            }
-            return value;
         }
     }
 }

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.mailproxy.AuthStrategy;
+import io.github.mailproxy.PlaintextAuth;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +27,17 @@ class LauncherConfigTest {
         return p;
     }
 
+    /** A valid file plus {@code more}; a {@code null} value removes the key. */
     private static Properties valid(String... more) {
         Properties p = props("imap.listen", "127.0.0.1:1143", "pop3.listen", "127.0.0.1:1110",
                 "passdb", "static", "passdb.static", "proxy=y host=127.0.0.1 port=10143 nopassword=y");
-        p.putAll(props(more));
+        for (int i = 0; i < more.length; i += 2) {
+            if (more[i + 1] == null) {
+                p.remove(more[i]);
+            } else {
+                p.setProperty(more[i], more[i + 1]);
+            }
+        }
         return p;
     }
 
@@ -96,11 +106,19 @@ class LauncherConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"passdb.jdbc.url", "passdb.passwd-file", "auth.master.user", "tls.keystore"})
-    void plannedKeyIsNotSupportedYet(String key) {
+    @ValueSource(strings = {"passdb.jdbc.url", "passdb.passwd-file", "passdb.dovecot-sql-conf"})
+    void passdbKeyOfAnotherKindIsRefused(String key) {
         assertThatThrownBy(() -> LauncherConfig.parse(valid(key, "x")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage(key + ": not supported yet");
+                .hasMessageStartingWith(key + ": only used with passdb = ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"auth.master.user", "auth.master.style", "auth.mechanisms"})
+    void masterKeyWithForwardingIsRefused(String key) {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid(key, "x")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(key + ": only used with auth = master");
     }
 
     @ParameterizedTest
@@ -160,7 +178,8 @@ class LauncherConfigTest {
         Properties p = valid();
         p.remove("passdb");
 
-        assertThatThrownBy(() -> LauncherConfig.parse(p)).hasMessage("passdb: missing; set passdb = static");
+        assertThatThrownBy(() -> LauncherConfig.parse(p))
+                .hasMessage("passdb: missing; set passdb = static, passwd-file or jdbc");
     }
 
     @Test
@@ -192,29 +211,52 @@ class LauncherConfigTest {
                 .hasMessageStartingWith("passdb.static: ");
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"jdbc", "passwd-file"})
-    void laterPassdbKindsAreNotSupportedYet(String kind) {
-        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", kind)))
-                .hasMessage("passdb = " + kind + " is not supported yet");
+    @Test
+    void jdbcWithoutUrlIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null)))
+                .hasMessage("passdb.jdbc.url: missing; passdb = jdbc needs passdb.jdbc.url and passdb.jdbc.query, "
+                        + "or passdb.dovecot-sql-conf");
+    }
+
+    @Test
+    void passwdFileWithoutFileIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "passwd-file", "passdb.static", null)))
+                .hasMessage("passdb.passwd-file: missing; needed by passdb = passwd-file");
     }
 
     @Test
     void unknownPassdbKindIsNamed() {
         assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "ldap")))
-                .hasMessage("passdb: unknown value 'ldap'; expected static");
+                .hasMessage("passdb: unknown value 'ldap'; expected static, passwd-file, jdbc");
     }
 
     @Test
-    void authMasterIsNotSupportedYet() {
-        assertThatThrownBy(() -> LauncherConfig.parse(valid("auth", "master")))
-                .hasMessage("auth = master is not supported yet");
+    void authMasterTakesItsCredentialsStyleAndMechanisms() {
+        LauncherConfig config = LauncherConfig.parse(valid("auth", "master", "auth.master.user", "proxy",
+                "auth.master.password", "master-secret", "auth.master.style", "authzid",
+                "auth.mechanisms", "PLAIN LOGIN CRAM-MD5"));
+
+        assertThat(config.authStrategy().mechanisms()).containsExactlyInAnyOrder("PLAIN", "LOGIN", "CRAM-MD5");
+        assertThat(config.authStrategy().toString()).doesNotContain("master-secret");
+    }
+
+    @Test
+    void masterUserWithoutPasswordIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("auth", "master", "auth.master.user", "proxy")))
+                .hasMessage("auth.master.password: missing; needed with auth.master.user");
+    }
+
+    @Test
+    void unknownMechanismIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("auth", "master", "auth.mechanisms", "PLAIN GSSAPI")))
+                .hasMessageStartingWith("auth.mechanisms: ")
+                .hasMessageContaining("GSSAPI");
     }
 
     @Test
     void unknownAuthIsNamed() {
         assertThatThrownBy(() -> LauncherConfig.parse(valid("auth", "trust")))
-                .hasMessage("auth: unknown value 'trust'; expected forward");
+                .hasMessage("auth: unknown value 'trust'; expected forward, master");
     }
 
     @ParameterizedTest
@@ -222,5 +264,140 @@ class LauncherConfigTest {
     void badCacheSizeIsNamed(String value) {
         assertThatThrownBy(() -> LauncherConfig.parse(valid("auth.cache.size", value)))
                 .hasMessage("auth.cache.size: expected a positive whole number, got '" + value + "'");
+    }
+
+    @Test
+    void limitsAndTimeoutsAreRead() {
+        LauncherConfig config = LauncherConfig.parse(valid("login.timeout", "45s", "idle.timeout", "500ms",
+                "backend.timeout", "2m", "auth.failure-delay", "0", "max.connections", "500",
+                "max.connections.per-ip", "20", "max.logins.per-ip", "60", "plaintext.auth", "tls-only",
+                "backend.trusted", "true", "tls.protocols", "TLSv1.3"));
+
+        assertThat(config.options()).isEqualTo(new ServerOptions(Duration.ofSeconds(45), Duration.ofMillis(500),
+                Duration.ofMinutes(2), Duration.ZERO, 500, 20, 60, PlaintextAuth.TLS_ONLY, true, List.of("TLSv1.3")));
+        assertThat(config.newServer()).isNotNull();
+    }
+
+    @Test
+    void absentLimitsLeaveTheDefaults() {
+        assertThat(LauncherConfig.parse(valid()).options()).isEqualTo(ServerOptions.defaults());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"soon", "5 s", "-1s", "1d", "0"})
+    void badDurationIsNamed(String value) {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("login.timeout", value)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("login.timeout: ")
+                .hasMessageContaining("'" + value + "'");
+    }
+
+    @Test
+    void badPlaintextAuthIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("plaintext.auth", "never")))
+                .hasMessage("plaintext.auth: unknown value 'never'; expected always, tls-or-loopback, tls-only");
+    }
+
+    @Test
+    void badBooleanIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("backend.trusted", "maybe")))
+                .hasMessage("backend.trusted: unknown value 'maybe'; expected true, false, yes, no");
+    }
+
+    @Test
+    void cacheTtlIsRead() {
+        LauncherConfig config = LauncherConfig.parse(valid("auth.cache.size", "10", "auth.cache.ttl", "5m"));
+
+        assertThat(config.authCache().expireAfterWrite()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.authCache().negativeExpireAfterWrite()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void cacheTtlWithoutSizeIsRefused() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("auth.cache.ttl", "5m")))
+                .hasMessage("auth.cache.ttl: only used with auth.cache.size");
+    }
+
+    @Test
+    void tlsListenerWithoutKeystoreIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("imap.tls", "implicit")))
+                .hasMessage("imap.tls = implicit needs tls.keystore (a PKCS12 file with the server's key and "
+                        + "certificate)");
+    }
+
+    @Test
+    void missingKeystoreIsNamed(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.p12");
+
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("imap.tls", "starttls", "tls.keystore", missing.toString())))
+                .hasMessage("tls.keystore: file not found: " + missing);
+    }
+
+    @Test
+    void wrongKeystorePasswordIsNamedWithoutEchoingIt(@TempDir Path dir) throws IOException {
+        Path keystore = TestKeystore.copyTo(dir);
+
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("pop3.tls", "implicit", "tls.keystore", keystore.toString(),
+                "tls.keystore.password", "not-the-password")))
+                .hasMessageStartingWith("tls.keystore.password: wrong password")
+                .hasMessageNotContaining("not-the-password");
+    }
+
+    @Test
+    void keystoreWithoutTlsListenerIsRefused(@TempDir Path dir) throws IOException {
+        Path keystore = TestKeystore.copyTo(dir);
+
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("tls.keystore", keystore.toString())))
+                .hasMessage("tls.keystore: only used with imap.tls or pop3.tls = starttls or implicit");
+    }
+
+    @Test
+    void tlsModeWithoutItsListenerIsRefused() {
+        Properties p = valid("pop3.tls", "starttls");
+        p.remove("pop3.listen");
+
+        assertThatThrownBy(() -> LauncherConfig.parse(p)).hasMessage("pop3.tls: set, but pop3.listen is not");
+    }
+
+    @Test
+    void missingPasswdFileIsNamed(@TempDir Path dir) {
+        Path missing = dir.resolve("users");
+
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "passwd-file", "passdb.static", null,
+                "passdb.passwd-file", missing.toString())))
+                .hasMessage("passdb.passwd-file: file not found: " + missing);
+    }
+
+    @Test
+    void jdbcUrlWithoutDriverIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null,
+                "passdb.jdbc.url", "jdbc:nosuchdb://x/y", "passdb.jdbc.query", "SELECT 1")))
+                .hasMessageStartingWith("passdb.jdbc.url: no JDBC driver for 'jdbc:nosuchdb://x/y'");
+    }
+
+    @Test
+    void jdbcQueryWithUnknownVariableIsNamed() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null,
+                "passdb.jdbc.url", "jdbc:h2:mem:x", "passdb.jdbc.query", "SELECT host FROM proxy WHERE u = '%q'")))
+                .hasMessageStartingWith("passdb.jdbc.query: ");
+    }
+
+    @Test
+    void jdbcKeysAndDovecotSqlConfTogetherAreRefused(@TempDir Path dir) throws IOException {
+        Path conf = Files.writeString(dir.resolve("dovecot-sql.conf"), "driver = mysql\n");
+
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null,
+                "passdb.dovecot-sql-conf", conf.toString(), "passdb.jdbc.url", "jdbc:h2:mem:x")))
+                .hasMessage("passdb.jdbc.url: give either passdb.jdbc.* or passdb.dovecot-sql-conf, not both");
+    }
+
+    @Test
+    void badDovecotSqlConfIsNamed(@TempDir Path dir) throws IOException {
+        Path conf = Files.writeString(dir.resolve("dovecot-sql.conf"), "driver = sqlite\n");
+
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null,
+                "passdb.dovecot-sql-conf", conf.toString())))
+                .hasMessageStartingWith("passdb.dovecot-sql-conf: ")
+                .hasMessageContaining("sqlite");
     }
 }

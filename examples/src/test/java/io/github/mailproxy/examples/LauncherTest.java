@@ -10,7 +10,6 @@ import ch.qos.logback.core.AppenderBase;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
-import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.testing.Await;
 import io.github.mailproxy.testing.LeakCheck;
 import jakarta.mail.AuthenticationFailedException;
@@ -57,23 +56,23 @@ class LauncherTest {
         backend.stop();
     }
 
-    private ProxyServer startFromFile(String text) throws IOException {
+    private RunningProxy startFromFile(String text) throws IOException {
         Path file = dir.resolve("mailproxy.properties");
         Files.writeString(file, text);
         return Launcher.start(LauncherConfig.load(file));
     }
 
-    private static void closeChecked(ProxyServer server) {
+    private static void closeChecked(RunningProxy proxy) {
         try {
-            LeakCheck.assertNothingLeaked(server);
+            LeakCheck.assertNothingLeaked(proxy.server());
         } finally {
-            server.close();
+            proxy.close();
         }
     }
 
     @Test
     void imapLoginThroughConfiguredProxySeesTheBackendMailbox() throws Exception {
-        ProxyServer server = startFromFile("""
+        RunningProxy proxy = startFromFile("""
                 imap.listen = 127.0.0.1:0
                 passdb = static
                 passdb.static = proxy=y host=127.0.0.1 port=%d nopassword=y
@@ -81,27 +80,27 @@ class LauncherTest {
                 auth.cache.size = 100
                 """.formatted(backend.getImap().getPort()));
         try {
-            assertThat(MailClient.inboxSubjects("imap", server.port("imap"), "dora", "dora-secret"))
+            assertThat(MailClient.inboxSubjects("imap", proxy.server().port("imap"), "dora", "dora-secret"))
                     .containsExactly("first", "second");
-            assertThatThrownBy(() -> MailClient.inboxSubjects("imap", server.port("imap"), "dora", "wrong"))
+            assertThatThrownBy(() -> MailClient.inboxSubjects("imap", proxy.server().port("imap"), "dora", "wrong"))
                     .isInstanceOf(AuthenticationFailedException.class);
         } finally {
-            closeChecked(server);
+            closeChecked(proxy);
         }
     }
 
     @Test
     void pop3LoginThroughConfiguredProxySeesTheBackendMailbox() throws Exception {
-        ProxyServer server = startFromFile("""
+        RunningProxy proxy = startFromFile("""
                 pop3.listen = 127.0.0.1:0
                 passdb = static
                 passdb.static = proxy=y host=127.0.0.1 port=%d nopassword=y
                 """.formatted(backend.getPop3().getPort()));
         try {
-            assertThat(MailClient.inboxSubjects("pop3", server.port("pop3"), "dora", "dora-secret"))
+            assertThat(MailClient.inboxSubjects("pop3", proxy.server().port("pop3"), "dora", "dora-secret"))
                     .containsExactly("first", "second");
         } finally {
-            closeChecked(server);
+            closeChecked(proxy);
         }
     }
 
@@ -118,20 +117,20 @@ class LauncherTest {
         appender.setContext(sessionLog.getLoggerContext());
         appender.start();
         sessionLog.addAppender(appender);
-        ProxyServer server = startFromFile("""
+        RunningProxy proxy = startFromFile("""
                 imap.listen = 127.0.0.1:0
                 passdb = static
                 passdb.static = proxy=y host=127.0.0.1 port=%d nopassword=y
                 """.formatted(backend.getImap().getPort()));
         try {
-            MailClient.inboxSubjects("imap", server.port("imap"), "dora", "dora-secret");
+            MailClient.inboxSubjects("imap", proxy.server().port("imap"), "dora", "dora-secret");
             Await.until(() -> "one session line, got " + lines, Duration.ofSeconds(10), () -> lines.size() == 1);
             String line = lines.get(0);
             assertThat(sessionLog.isInfoEnabled()).isTrue();
             assertThat(line).contains("user=dora", "outcome=PROXIED").doesNotContain("dora-secret");
         } finally {
             sessionLog.detachAppender(appender);
-            closeChecked(server);
+            closeChecked(proxy);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.mailproxy.examples;
 
+import io.github.mailproxy.testing.TestTls;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -21,7 +22,24 @@ final class MailClient {
      */
     static List<String> inboxSubjects(String protocol, int port, String user, String password)
             throws MessagingException {
+        return inboxSubjects(protocol, new Properties(), port, user, password);
+    }
+
+    /**
+     * Over implicit TLS, trusting proxy-core's test certificate.
+     *
+     * @param protocol {@code imaps} or {@code pop3s}
+     */
+    static List<String> inboxSubjectsOverTls(String protocol, int port, String user, String password)
+            throws MessagingException {
         Properties p = new Properties();
+        p.put("mail." + protocol + ".ssl.socketFactory", TestTls.clientContext().getSocketFactory());
+        p.setProperty("mail." + protocol + ".ssl.checkserveridentity", "true");
+        return inboxSubjects(protocol, p, port, user, password);
+    }
+
+    private static List<String> inboxSubjects(String protocol, Properties p, int port, String user, String password)
+            throws MessagingException {
         p.setProperty("mail." + protocol + ".connectiontimeout", "10000");
         p.setProperty("mail." + protocol + ".timeout", "10000");
         Store store = Session.getInstance(p).getStore(protocol);
