@@ -171,7 +171,7 @@ public final class ProxyServer implements AutoCloseable {
 
         /**
          * @param maxConnections client connections served at once; more are told to come back later
-         *                       and closed; default 10000
+         *                       and closed; default 100000
          * @return this builder
          */
         public Builder maxConnections(int maxConnections) {
@@ -427,7 +427,7 @@ public final class ProxyServer implements AutoCloseable {
                     backendSslContext,
                     authFailureDelay != null ? authFailureDelay : Duration.ofSeconds(2),
                     scheduler != null ? scheduler : com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(),
-                    maxConnections > 0 ? maxConnections : 10_000,
+                    maxConnections > 0 ? maxConnections : 100_000,
                     maxConnectionsPerIp > 0 ? maxConnectionsPerIp : 1000,
                     maxLoginsPerIpPerMinute > 0 ? maxLoginsPerIpPerMinute : 1000,
                     tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"),

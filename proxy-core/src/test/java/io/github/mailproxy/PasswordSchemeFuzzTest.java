@@ -2,8 +2,8 @@ package io.github.mailproxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.mailproxy.testing.FuzzInput;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -33,19 +33,23 @@ class PasswordSchemeFuzzTest {
         return t;
     });
 
+    /** Fields: password, stored value (see {@link FuzzInput}). */
     @FuzzTest(maxDuration = "60s")
-    void verify(FuzzedDataProvider data) throws InterruptedException {
-        String password = data.consumeString(80);
-        String stored = data.consumeRemainingAsString();
+    void verify(byte[] bytes) throws InterruptedException {
+        FuzzInput in = FuzzInput.of(bytes);
+        String password = in.field(0, 2);
+        String stored = in.field(1, 2);
         PasswordScheme.Verdict verdict = withinTimeBound(stored, () -> SCHEMES.verify(password, stored));
         assertThat(verdict).isNotNull();
     }
 
+    /** Fields: challenge, client digest in hex, stored value. */
     @FuzzTest(maxDuration = "60s")
-    void verifyCramMd5(FuzzedDataProvider data) throws InterruptedException {
-        String challenge = data.consumeString(80);
-        String digest = data.consumeString(80);
-        String stored = data.consumeRemainingAsString();
+    void verifyCramMd5(byte[] bytes) throws InterruptedException {
+        FuzzInput in = FuzzInput.of(bytes);
+        String challenge = in.field(0, 3);
+        String digest = in.field(1, 3);
+        String stored = in.field(2, 3);
         PasswordScheme.Verdict verdict = withinTimeBound(stored, () -> SCHEMES.verifyCramMd5(stored, challenge, digest));
         assertThat(verdict).isNotNull();
         SCHEMES.schemeOf(stored);

@@ -83,7 +83,7 @@ public enum ConfigKey {
     BACKEND_TRUSTED("backend.trusted", "true|false", "false",
             "send the client's address: IMAP ID x-originating-ip, POP3 XCLIENT (login_trusted_networks)"),
     /** Connections at once. */
-    MAX_CONNECTIONS("max.connections", "number", "10000", "client connections at once"),
+    MAX_CONNECTIONS("max.connections", "number", "100000", "client connections at once"),
     /** Connections at once from one IP. */
     MAX_CONNECTIONS_PER_IP("max.connections.per-ip", "number", "1000", "client connections at once from one IP"),
     /** Login attempts per IP per minute. */

@@ -29,11 +29,14 @@ final class EventLoop implements Executor {
         void ready(SelectionKey key);
     }
 
-    /** A task to run later on the loop; {@link #cancel()} may be called from the loop only. */
+    /**
+     * A task to run later on the loop; {@link #cancel()} may be called from the loop only. A
+     * cancelled timer stays queued until its deadline, so it lets go of its task at once: otherwise
+     * a closed session would stay reachable (with its channels) until its login timeout.
+     */
     static final class Timer implements Comparable<Timer> {
         private final long deadline;
-        private final Runnable task;
-        private boolean cancelled;
+        private Runnable task;
 
         private Timer(long deadline, Runnable task) {
             this.deadline = deadline;
@@ -41,7 +44,7 @@ final class EventLoop implements Executor {
         }
 
         void cancel() {
-            cancelled = true;
+            task = null;
         }
 
         @Override
@@ -190,9 +193,11 @@ final class EventLoop implements Executor {
         Timer t;
         while ((t = timers.peek()) != null && t.deadline - now <= 0) {
             timers.poll();
-            if (!t.cancelled) {
+            Runnable task = t.task;
+            if (task != null) {
+                t.task = null;
                 try {
-                    t.task.run();
+                    task.run();
                 } catch (RuntimeException e) {
                     LOG.error("unexpected error in a timer", e);
                 }

@@ -33,9 +33,8 @@ public final class LogSecretsExtension implements BeforeAllCallback, AfterAllCal
             return;
         }
         List<String> found = LogSecrets.drain();
-        if (!found.isEmpty()) {
-            throw new AssertionError("A test password was logged (" + found.size() + " line(s)); passwords must never "
-                    + "reach a log:\n  " + String.join("\n  ", found));
+        if (!found.isEmpty() && !LogSecrets.fuzzing()) {
+            throw new AssertionError(LogSecrets.report(found));
         }
     }
 }

@@ -20,9 +20,8 @@ public final class LogSecretsListener implements TestExecutionListener {
     @Override
     public void testPlanExecutionFinished(TestPlan testPlan) {
         List<String> found = LogSecrets.drain();
-        if (!found.isEmpty()) {
-            LogSecrets.originalErr().println("A test password was logged after the last test class ended; passwords "
-                    + "must never reach a log:\n  " + String.join("\n  ", found));
+        if (!found.isEmpty() && !LogSecrets.fuzzing()) {
+            LogSecrets.originalErr().println("After the last test class ended: " + LogSecrets.report(found));
             LogSecrets.originalErr().flush();
             Runtime.getRuntime().halt(1);
         }

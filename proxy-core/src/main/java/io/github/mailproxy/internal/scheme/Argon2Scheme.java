@@ -20,8 +20,9 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 record Argon2Scheme(String name) implements Scheme {
 
     /** Limits on what a stored value may make us spend; far above any sane setting, far below an OOM. */
-    private static final int MAX_MEMORY_KIB = 1 << 20;
-    private static final int MAX_ITERATIONS = 1 << 16;
+    /** 256 MiB and 64 passes: far above Dovecot's defaults (64 MiB, 3 passes), far below minutes of work. */
+    private static final int MAX_MEMORY_KIB = 1 << 18;
+    private static final int MAX_ITERATIONS = 64;
     private static final int MAX_PARALLELISM = 255;
     private static final int MIN_HASH = 4;
     private static final int MAX_HASH = 1024;

@@ -24,6 +24,12 @@ record CryptScheme(String name) implements Scheme {
 
     /** bcrypt uses at most this many bytes of the password, as OpenBSD and libxcrypt do. */
     private static final int BCRYPT_MAX_PASSWORD = 72;
+    /**
+     * Cost bounds far above any real setting (Dovecot writes bcrypt cost 5 and SHA-crypt 5,000 rounds),
+     * so that a stored value cannot tie a hashing thread up for minutes: above them a value is MALFORMED.
+     */
+    static final int BCRYPT_MAX_COST = 16;
+    static final int SHA_CRYPT_MAX_ROUNDS = 1_000_000;
 
     @Override
     public Encoding defaultEncoding() {
@@ -41,6 +47,9 @@ record CryptScheme(String name) implements Scheme {
         if (hash.startsWith("$2a$") || hash.startsWith("$2b$") || hash.startsWith("$2y$")) {
             return bcrypt(password, hash);
         }
+        if (!withinCost(hash)) {
+            return Verdict.MALFORMED;
+        }
         String computed;
         if (hash.startsWith("$1$")) {
             computed = Md5Crypt.md5Crypt(password, hash);
@@ -56,7 +65,33 @@ record CryptScheme(String name) implements Scheme {
         return MessageDigest.isEqual(computed.getBytes(StandardCharsets.UTF_8), raw) ? Verdict.MATCH : Verdict.MISMATCH;
     }
 
+    /** SHA-crypt's optional {@code rounds=N} field, checked before any hashing. */
+    private static boolean withinCost(String hash) {
+        if ((hash.startsWith("$5$rounds=") || hash.startsWith("$6$rounds="))) {
+            int end = hash.indexOf('$', 10);
+            try {
+                long rounds = Long.parseLong(hash.substring(10, end < 0 ? hash.length() : end));
+                return rounds <= SHA_CRYPT_MAX_ROUNDS;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static Verdict bcrypt(byte[] password, String hash) {
+        if (hash.length() < 7 || hash.charAt(6) != '$') {
+            return Verdict.MALFORMED;
+        }
+        int cost;
+        try {
+            cost = Integer.parseInt(hash.substring(4, 6));
+        } catch (NumberFormatException e) {
+            return Verdict.MALFORMED;
+        }
+        if (cost > BCRYPT_MAX_COST) {
+            return Verdict.MALFORMED;
+        }
         byte[] key = password.length > BCRYPT_MAX_PASSWORD ? Arrays.copyOf(password, BCRYPT_MAX_PASSWORD) : password;
         // OpenBSDBCrypt compares in constant time.
         return OpenBSDBCrypt.checkPassword(hash, key) ? Verdict.MATCH : Verdict.MISMATCH;
