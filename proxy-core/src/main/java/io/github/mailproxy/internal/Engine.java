@@ -28,13 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running proxy: N event loops, the listening sockets (accepted on loop 0 and spread round
- * robin), sessions and counters. {@link io.github.mailproxy.ProxyServer} is its public face.
+ * The running proxy: N event loops, each accepting on every listening socket and keeping the
+ * sessions it accepted, and the counters. {@link io.github.mailproxy.ProxyServer} is its public face.
  */
 public final class Engine {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
-    private static final int ACCEPTS_PER_EVENT = 64;
+    private static final int ACCEPTS_PER_EVENT = 16;
     private static final int MAX_IDLE_BUFFERS_PER_LOOP = 256;
 
     private final EngineConfig config;
@@ -60,7 +60,6 @@ public final class Engine {
     private ExecutorService resolver;
     private SSLContext backendSslContext;
     private SSLContext anyCertSslContext;
-    private int nextLoop;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -107,7 +106,12 @@ public final class Engine {
                 }
                 server.configureBlocking(false);
                 boundPorts.add(server.socket().getLocalPort());
-                loops[0].register(server, SelectionKey.OP_ACCEPT, key -> accept(server, listener));
+                // Every loop accepts for itself, so a new session never crosses threads.
+                for (int i = 0; i < loops.length; i++) {
+                    EventLoop loop = loops[i];
+                    int index = i;
+                    loop.register(server, SelectionKey.OP_ACCEPT, key -> accept(server, listener, loop, index));
+                }
             }
         } catch (IOException | RuntimeException e) {
             for (ServerSocketChannel s : servers) {
@@ -165,7 +169,7 @@ public final class Engine {
         }
     }
 
-    private void accept(ServerSocketChannel server, Listener listener) {
+    private void accept(ServerSocketChannel server, Listener listener, EventLoop loop, int index) {
         for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
             SocketChannel channel;
             try {
@@ -179,10 +183,7 @@ public final class Engine {
                 LOG.warn("accept on {} failed: {}", listener.address(), e.toString());
                 return;
             }
-            boolean overloaded = !admit(channel);
-            int index = nextLoop++ % loops.length;
-            EventLoop loop = loops[index];
-            loop.execute(() -> openSession(loop, index, listener, channel, overloaded));
+            openSession(loop, index, listener, channel, !admit(channel));
         }
     }
 
