@@ -278,7 +278,8 @@ final class Session implements ClientSession {
         CompletableFuture<PassDbResult> done = new CompletableFuture<>();
         passDbLookup(request).whenComplete((result, failure) -> loop.execute(() -> {
             if (failure != null || result == null) {
-                LOG.warn("session {}: passdb lookup failed: {}", id, failure == null ? "null result" : failure.toString());
+                LOG.warn("session {}: passdb lookup failed: {}", id,
+                        failure == null ? "null result" : failure.getClass().getName());
                 done.complete(PassDbResult.temporaryFailure("passdb lookup failed"));
             } else {
                 done.complete(result);
@@ -345,8 +346,9 @@ final class Session implements ClientSession {
         }).whenComplete((d, failure) -> loop.execute(() -> {
             AuthDecision done = d;
             if (failure != null || done == null) {
+                // the exception's text may carry what the PassDb was given: log its type only
                 LOG.warn("session {}: authentication failed temporarily: {}", id,
-                        failure == null ? "no decision" : failure.toString());
+                        failure == null ? "no decision" : failure.getClass().getName());
                 done = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
             }
             AuthDecision result = done;

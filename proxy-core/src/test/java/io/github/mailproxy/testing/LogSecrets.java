@@ -167,7 +167,7 @@ public final class LogSecrets {
         public synchronized void flush() throws java.io.IOException {
             next.flush();
             // a line without its end yet is checked now too; its rest is checked again later
-            if (line.size() > 0) {
+            if (!FUZZING && line.size() > 0) {
                 String partial = line.toString(StandardCharsets.UTF_8);
                 if (TestSecrets.all().stream().anyMatch(partial::contains)) {
                     check(partial);

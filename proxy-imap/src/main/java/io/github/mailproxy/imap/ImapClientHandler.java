@@ -347,7 +347,8 @@ final class ImapClientHandler implements ClientHandler {
             return;  // the session ended while the auth service was busy
         }
         if (failure != null || decision == null) {
-            LOG.warn("session {}: auth service failed", session.id(), failure);
+            // the exception's text may carry what the PassDb was given: log its type only
+            LOG.warn("session {}: auth service failed: {}", session.id(), failure.getClass().getName());
             decision = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
         }
         if (decision instanceof AuthDecision.Proxy proxy) {

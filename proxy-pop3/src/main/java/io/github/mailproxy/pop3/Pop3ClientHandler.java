@@ -387,7 +387,8 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
                 return; // the client left meanwhile
             }
             if (failure != null || d == null) {
-                LOG.warn("session {}: authentication failed unexpectedly", session.id(), failure);
+                // the exception's text may carry what the PassDb was given: log its type only
+                LOG.warn("session {}: authentication failed unexpectedly: {}", session.id(), failure.getClass().getName());
                 loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
             } else {
                 onDecision(d);

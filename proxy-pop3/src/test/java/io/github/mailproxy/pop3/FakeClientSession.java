@@ -67,7 +67,12 @@ final class FakeClientSession implements ClientSession {
 
     /** Appends bytes from the client and lets the handler read, as the core would. */
     void send(String text) {
-        input.compact().put(text.getBytes(StandardCharsets.UTF_8)).flip();
+        send(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Appends raw bytes from the client, which need not be UTF-8, and lets the handler read. */
+    void send(byte[] bytes) {
+        input.compact().put(bytes).flip();
         offer();
     }
 

@@ -23,6 +23,8 @@ record Argon2Scheme(String name) implements Scheme {
     /** 256 MiB and 64 passes: far above Dovecot's defaults (64 MiB, 3 passes), far below minutes of work. */
     private static final int MAX_MEMORY_KIB = 1 << 18;
     private static final int MAX_ITERATIONS = 64;
+    /** Memory times passes, in KiB: 4 x Dovecot's default work (64 MiB x 3 passes), about a second here. */
+    private static final long MAX_WORK = 4L * 65536 * 3;
     private static final int MAX_PARALLELISM = 255;
     private static final int MIN_HASH = 4;
     private static final int MAX_HASH = 1024;
@@ -73,7 +75,8 @@ record Argon2Scheme(String name) implements Scheme {
             Integer parallelism = params.get("p");
             if (params.size() != 3 || memory == null || iterations == null || parallelism == null
                     || parallelism < 1 || parallelism > MAX_PARALLELISM || memory < 8 * parallelism
-                    || memory > MAX_MEMORY_KIB || iterations < 1 || iterations > MAX_ITERATIONS) {
+                    || memory > MAX_MEMORY_KIB || iterations < 1 || iterations > MAX_ITERATIONS
+                    || (long) memory * iterations > MAX_WORK) {
                 return Verdict.MALFORMED;
             }
             byte[] salt = Base64.getDecoder().decode(parts[next + 1]);

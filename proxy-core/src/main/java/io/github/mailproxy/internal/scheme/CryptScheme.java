@@ -28,7 +28,7 @@ record CryptScheme(String name) implements Scheme {
      * Cost bounds far above any real setting (Dovecot writes bcrypt cost 5 and SHA-crypt 5,000 rounds),
      * so that a stored value cannot tie a hashing thread up for minutes: above them a value is MALFORMED.
      */
-    static final int BCRYPT_MAX_COST = 16;
+    static final int BCRYPT_MAX_COST = 14;
     static final int SHA_CRYPT_MAX_ROUNDS = 1_000_000;
 
     @Override

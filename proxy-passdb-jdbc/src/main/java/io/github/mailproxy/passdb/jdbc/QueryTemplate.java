@@ -99,13 +99,13 @@ final class QueryTemplate {
                 if (c == '\'' || c == '"') {
                     quoted(c);
                 } else if (c == '`') {
-                    copyThrough("`", "a `quoted` identifier");
+                    copyThrough(1, "`", "a `quoted` identifier");
                 } else if (c == '-' && in.startsWith("--", pos)) {
                     int end = in.indexOf('\n', pos);
                     out.append(in, pos, end < 0 ? in.length() : end);
                     pos = end < 0 ? in.length() : end;
                 } else if (c == '/' && in.startsWith("/*", pos)) {
-                    copyThrough("*/", "a /* comment");
+                    copyThrough(2, "*/", "a /* comment");
                 } else if (c == '%') {
                     Parameter p = variable();
                     if (p == null) {
@@ -125,8 +125,10 @@ final class QueryTemplate {
             return new QueryTemplate(out.toString(), parameters);
         }
 
-        private void copyThrough(String close, String what) {
-            int end = in.indexOf(close, pos + 1);
+        /** Copies from {@code pos} (an opener of {@code openerLength} characters) through {@code close}. */
+        private void copyThrough(int openerLength, String close, String what) {
+            // search after the whole opener, so that "/*/" does not count as a closed comment
+            int end = in.indexOf(close, pos + openerLength);
             if (end < 0) {
                 throw new IllegalArgumentException("passdb query: " + what + " at offset " + pos + " is not closed");
             }

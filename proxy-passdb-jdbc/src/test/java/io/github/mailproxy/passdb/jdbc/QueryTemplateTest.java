@@ -92,6 +92,7 @@ class QueryTemplateTest {
         "SELECT 1 WHERE u = ?             | '?' outside quotes",
         "SELECT 1 WHERE u = 'abc          | not closed",
         "SELECT 1 /* WHERE u = '%u'       | not closed",
+        "SELECT 1 /*/ WHERE u = '%u'      | not closed",
     })
     void badTemplateFailsNamingTheProblem(String template, String message) {
         assertThatThrownBy(() -> QueryTemplate.parse(template))
