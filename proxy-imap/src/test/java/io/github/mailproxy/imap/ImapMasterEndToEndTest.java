@@ -1,5 +1,6 @@
 package io.github.mailproxy.imap;
 
+import io.github.mailproxy.testing.TestSasl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

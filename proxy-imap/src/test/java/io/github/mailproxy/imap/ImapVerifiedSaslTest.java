@@ -1,7 +1,8 @@
 package io.github.mailproxy.imap;
 
-import static io.github.mailproxy.imap.TestSasl.b64;
-import static io.github.mailproxy.imap.TestSasl.unb64;
+import io.github.mailproxy.testing.TestSasl;
+import static io.github.mailproxy.testing.TestSasl.b64;
+import static io.github.mailproxy.testing.TestSasl.unb64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.mailproxy.AuthDecision;

@@ -1,5 +1,6 @@
 package io.github.mailproxy.pop3;
 
+import io.github.mailproxy.testing.TestSasl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -163,8 +164,8 @@ class Pop3MasterEndToEndTest {
             assertThat(store.getFolder("INBOX").exists()).isTrue();
         }
         try (PopClient client = PopClient.connect(port())) {
-            String timestamp = TestSasl.timestamp(client.readLine());
-            assertThat(client.command("APOP hank " + TestSasl.apopDigest(timestamp, "pw-hank"))).isEqualTo(AUTH_FAILED);
+            String timestamp = TestApop.timestamp(client.readLine());
+            assertThat(client.command("APOP hank " + TestApop.apopDigest(timestamp, "pw-hank"))).isEqualTo(AUTH_FAILED);
             assertThat(client.command("QUIT")).startsWith("+OK");
         }
     }

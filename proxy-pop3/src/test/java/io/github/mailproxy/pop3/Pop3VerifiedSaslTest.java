@@ -1,7 +1,8 @@
 package io.github.mailproxy.pop3;
 
-import static io.github.mailproxy.pop3.TestSasl.b64;
-import static io.github.mailproxy.pop3.TestSasl.unb64;
+import io.github.mailproxy.testing.TestSasl;
+import static io.github.mailproxy.testing.TestSasl.b64;
+import static io.github.mailproxy.testing.TestSasl.unb64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.mailproxy.AuthDecision;
@@ -124,7 +125,7 @@ class Pop3VerifiedSaslTest {
 
     @Test
     void rfc1939ApopExampleMatches() {
-        assertThat(TestSasl.apopDigest(RFC1939_TIMESTAMP, RFC1939_PASSWORD)).isEqualTo(RFC1939_DIGEST);
+        assertThat(TestApop.apopDigest(RFC1939_TIMESTAMP, RFC1939_PASSWORD)).isEqualTo(RFC1939_DIGEST);
         assertThat(ApopDigest.digest(RFC1939_TIMESTAMP, RFC1939_PASSWORD)).isEqualTo(RFC1939_DIGEST);
         PasswordScheme schemes = PasswordScheme.dovecot();
         assertThat(ApopDigest.verify(schemes, "{PLAIN}tanstaaf", RFC1939_TIMESTAMP, RFC1939_DIGEST))
@@ -158,8 +159,8 @@ class Pop3VerifiedSaslTest {
         assertThat(greeting).matches("\\+OK mailproxy ready\\. <[0-9]+\\.[0-9]+@mailproxy>\r\n");
         FakeClientSession other = newSession();
         other.open();
-        assertThat(TestSasl.timestamp(other.take())).as("a fresh timestamp per session")
-                .isNotEqualTo(TestSasl.timestamp(greeting));
+        assertThat(TestApop.timestamp(other.take())).as("a fresh timestamp per session")
+                .isNotEqualTo(TestApop.timestamp(greeting));
     }
 
     @Test
@@ -179,7 +180,7 @@ class Pop3VerifiedSaslTest {
     @Test
     void apopWithTheRightDigestIsVerifiedAndProxied() {
         open();
-        String digest = TestSasl.apopDigest(TestSasl.timestamp(greeting), RFC1939_PASSWORD);
+        String digest = TestApop.apopDigest(TestApop.timestamp(greeting), RFC1939_PASSWORD);
         assertThat(send("APOP mrose " + digest + "\r\nSTAT\r\n")).isEmpty();
         assertThat(session.paused).isTrue();
         assertThat(session.user).isEqualTo("mrose");
@@ -202,7 +203,7 @@ class Pop3VerifiedSaslTest {
     @Test
     void apopWithAWrongDigestIsRefusedAfterTheFailureDelay() {
         open();
-        send("APOP mrose " + TestSasl.apopDigest(TestSasl.timestamp(greeting), "wrong") + "\r\n");
+        send("APOP mrose " + TestApop.apopDigest(TestApop.timestamp(greeting), "wrong") + "\r\n");
         assertThat(lookedUp(user("{PLAIN}" + RFC1939_PASSWORD))).isEmpty();
         assertThat(session.delayed).hasSize(1);
         assertThat(afterDelay()).isEqualTo(AUTH_FAILED);
@@ -215,7 +216,7 @@ class Pop3VerifiedSaslTest {
     @Test
     void apopAgainstAHashedPasswordIsAnOrdinaryRefusal() {
         open();
-        send("APOP tim " + TestSasl.apopDigest(TestSasl.timestamp(greeting), "secret") + "\r\n");
+        send("APOP tim " + TestApop.apopDigest(TestApop.timestamp(greeting), "secret") + "\r\n");
         assertThat(lookedUp(user(SECRET_SHA512_CRYPT))).isEmpty();
         assertThat(afterDelay()).isEqualTo(AUTH_FAILED);
         assertThat(session.authRequests).isEmpty();
@@ -224,7 +225,7 @@ class Pop3VerifiedSaslTest {
     @Test
     void apopAgainstAnUnusableStoredValueIsATemporaryFailure() {
         open();
-        send("APOP tim " + TestSasl.apopDigest(TestSasl.timestamp(greeting), "secret") + "\r\n");
+        send("APOP tim " + TestApop.apopDigest(TestApop.timestamp(greeting), "secret") + "\r\n");
         assertThat(lookedUp(user("{NO-SUCH-SCHEME}abc"))).isEqualTo(SYS_TEMP);
         assertThat(session.lastOutcome()).isEqualTo(Outcome.TEMPORARY_FAILURE);
         assertThat(session.delayed).isEmpty();
@@ -234,7 +235,7 @@ class Pop3VerifiedSaslTest {
     @Test
     void apopForAnUnknownUserGoesToTheStrategyUnverified() {
         open();
-        send("APOP nobody " + TestSasl.apopDigest(TestSasl.timestamp(greeting), "x") + "\r\n");
+        send("APOP nobody " + TestApop.apopDigest(TestApop.timestamp(greeting), "x") + "\r\n");
         lookedUp(PassDbResult.notFound());
         assertThat(session.authorized).containsExactly(PassDbResult.notFound());
         assertThat(session.authRequests).singleElement().satisfies(r -> assertThat(r.credentialsVerified()).isFalse());
@@ -245,7 +246,7 @@ class Pop3VerifiedSaslTest {
     @Test
     void apopWithAFailingPassDbIsTemporary() {
         open();
-        send("APOP tim " + TestSasl.apopDigest(TestSasl.timestamp(greeting), "x") + "\r\n");
+        send("APOP tim " + TestApop.apopDigest(TestApop.timestamp(greeting), "x") + "\r\n");
         session.lookupResults.get(0).completeExceptionally(new IllegalStateException("db down"));
         assertThat(session.authorized).singleElement()
                 .satisfies(r -> assertThat(r.status()).isEqualTo(PassDbResult.Status.TEMPORARY_FAILURE));
@@ -267,7 +268,7 @@ class Pop3VerifiedSaslTest {
         session.mechanisms = new LinkedHashSet<>(List.of("CRAM-MD5", "APOP"));
         open();
         assertThat(send("CAPA\r\n")).contains("SASL CRAM-MD5\r\n").doesNotContain("USER");
-        send("APOP mrose " + TestSasl.apopDigest(TestSasl.timestamp(greeting), RFC1939_PASSWORD) + "\r\n");
+        send("APOP mrose " + TestApop.apopDigest(TestApop.timestamp(greeting), RFC1939_PASSWORD) + "\r\n");
         lookedUp(user("{PLAIN}" + RFC1939_PASSWORD));
         assertThat(session.authRequests).singleElement().satisfies(r -> assertThat(r.credentialsVerified()).isTrue());
     }
@@ -275,7 +276,7 @@ class Pop3VerifiedSaslTest {
     @Test
     void aSessionClosedDuringTheApopLookupWritesNothing() {
         open();
-        send("APOP mrose " + TestSasl.apopDigest(TestSasl.timestamp(greeting), RFC1939_PASSWORD) + "\r\n");
+        send("APOP mrose " + TestApop.apopDigest(TestApop.timestamp(greeting), RFC1939_PASSWORD) + "\r\n");
         handler.onClosed();
         session.lookupResults.get(0).complete(user("{PLAIN}" + RFC1939_PASSWORD));
         assertThat(session.take()).isEmpty();
@@ -287,7 +288,7 @@ class Pop3VerifiedSaslTest {
         for (int cut = -1; cut < 60; cut++) {
             session = newSession();
             open();
-            String line = "APOP mrose " + TestSasl.apopDigest(TestSasl.timestamp(greeting), RFC1939_PASSWORD) + "\r\n";
+            String line = "APOP mrose " + TestApop.apopDigest(TestApop.timestamp(greeting), RFC1939_PASSWORD) + "\r\n";
             assertThat(line).hasSizeLessThan(60);
             sendSplit(session, line, cut);
             assertThat(session.take()).isEmpty();

@@ -1,4 +1,4 @@
-package io.github.mailproxy.imap;
+package io.github.mailproxy.testing;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -15,30 +15,30 @@ import javax.crypto.spec.SecretKeySpec;
  * The client side of CRAM-MD5 and SCRAM, written from the RFCs with javax.crypto only, so that the
  * tests check the proxy against an independent implementation rather than against itself.
  */
-final class TestSasl {
+public final class TestSasl {
 
     private TestSasl() {
     }
 
-    static String b64(String text) {
+    public static String b64(String text) {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static String unb64(String base64) {
+    public static String unb64(String base64) {
         return new String(Base64.getDecoder().decode(base64.trim()), StandardCharsets.UTF_8);
     }
 
     /** RFC 2195: the lower-case hex HMAC-MD5 of the challenge, keyed with the password. */
-    static String cramDigest(String password, String challenge) {
+    public static String cramDigest(String password, String challenge) {
         return HexFormat.of().formatHex(hmac("HmacMD5", password.getBytes(StandardCharsets.UTF_8), challenge));
     }
 
     /** @return the base64 CRAM-MD5 response to a base64 challenge */
-    static String cramResponse(String user, String password, String challengeBase64) {
+    public static String cramResponse(String user, String password, String challengeBase64) {
         return b64(user + " " + cramDigest(password, unb64(challengeBase64)));
     }
 
-    static byte[] hmac(String algorithm, byte[] key, String data) {
+    public static byte[] hmac(String algorithm, byte[] key, String data) {
         try {
             Mac mac = Mac.getInstance(algorithm);
             mac.init(new SecretKeySpec(key, algorithm));
@@ -49,7 +49,7 @@ final class TestSasl {
     }
 
     /** One SCRAM-SHA-1 or SCRAM-SHA-256 client exchange (RFC 5802 section 3), without channel binding. */
-    static final class ScramClient {
+    public static final class ScramClient {
         private final String hmac;
         private final String digest;
         private final String password;
@@ -57,7 +57,7 @@ final class TestSasl {
         private final String gs2Header;
         private String expectedServerSignature;
 
-        ScramClient(String mechanism, String authzid, String user, String password) {
+        public ScramClient(String mechanism, String authzid, String user, String password) {
             boolean sha256 = mechanism.equals("SCRAM-SHA-256");
             this.hmac = sha256 ? "HmacSHA256" : "HmacSHA1";
             this.digest = sha256 ? "SHA-256" : "SHA-1";
@@ -69,17 +69,17 @@ final class TestSasl {
                     + ",r=" + Base64.getEncoder().encodeToString(nonce);
         }
 
-        ScramClient(String mechanism, String user, String password) {
+        public ScramClient(String mechanism, String user, String password) {
             this(mechanism, null, user, password);
         }
 
         /** @return the client-first-message, not encoded */
-        String clientFirst() {
+        public String clientFirst() {
             return gs2Header + clientFirstBare;
         }
 
         /** @return the client-final-message, not encoded, for the server-first-message given */
-        String clientFinal(String serverFirst) {
+        public String clientFinal(String serverFirst) {
             Map<String, String> attrs = attributes(serverFirst);
             byte[] salt = Base64.getDecoder().decode(attrs.get("s"));
             int iterations = Integer.parseInt(attrs.get("i"));
@@ -103,7 +103,7 @@ final class TestSasl {
         }
 
         /** @return whether the server-final-message proves the server knew the password */
-        boolean serverFinalValid(String serverFinal) {
+        public boolean serverFinalValid(String serverFinal) {
             return serverFinal.equals("v=" + expectedServerSignature);
         }
 
