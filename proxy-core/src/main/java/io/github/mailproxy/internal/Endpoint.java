@@ -27,6 +27,11 @@ final class Endpoint {
     boolean pipePending;
     /** Input is paused by the protocol handler. */
     boolean paused;
+    /**
+     * While paused, still read (without handing input on) to notice the peer going away; off when
+     * nothing may be read (STARTTLS pending) or the buffer is full.
+     */
+    boolean watchWhilePaused;
     /** A TLS handshake is in progress on this endpoint. */
     boolean handshaking;
     boolean closed;
@@ -73,7 +78,7 @@ final class Endpoint {
         int ops = 0;
         if (handshaking) {
             ops = SelectionKey.OP_READ;
-        } else if (wantRead && !paused) {
+        } else if (wantRead && (!paused || watchWhilePaused)) {
             ops = SelectionKey.OP_READ;
         }
         if (outputPending()) {

@@ -120,7 +120,7 @@ final class Session implements ClientSession {
         } else {
             state = State.PRELOGIN;
             handler.onOpen();
-            client.updateInterest();
+            updateClientInterest();
         }
     }
 
@@ -199,7 +199,7 @@ final class Session implements ClientSession {
         }
         try {
             client.flushOut();
-            client.updateInterest();
+            updateClientInterest();
         } catch (IOException e) {
             LOG.debug("session {}: write to client failed: {}", id, e.toString());
             closeNow();
@@ -214,7 +214,7 @@ final class Session implements ClientSession {
     @Override
     public void pauseInput() {
         client.paused = true;
-        client.updateInterest();
+        updateClientInterest();
     }
 
     @Override
@@ -424,7 +424,7 @@ final class Session implements ClientSession {
             return;
         }
         closeTimer = loop.schedule(CLOSE_GRACE_NANOS, this::closeNow);
-        client.updateInterest();
+        updateClientInterest();
     }
 
     // ---- engine calls ----
@@ -490,12 +490,22 @@ final class Session implements ClientSession {
         }
     }
 
+    /**
+     * A paused client (waiting for the PassDb or the backend login) is still read from, into its
+     * bounded buffer, so that a client that goes away is noticed at once and not at the backend timeout.
+     */
+    private void updateClientInterest() {
+        client.watchWhilePaused = state == State.PRELOGIN && !tlsRequested
+                && (client.in == null || client.in.hasRemaining());
+        client.updateInterest();
+    }
+
     /** Sets interest ops, and makes sure input decrypted ahead (invisible to the selector) gets read. */
     private void afterEvent() {
         if (state == State.CLOSED) {
             return;
         }
-        client.updateInterest();
+        updateClientInterest();
         scheduleBufferedRead(client);
         if (backend != null) {
             backend.updateInterest();
@@ -591,7 +601,11 @@ final class Session implements ClientSession {
 
     private void readInput(Endpoint ep) throws IOException {
         for (int i = 0; i < READS_PER_EVENT; i++) {
-            if (ep.paused || ep.closed || state != State.PRELOGIN) {
+            if (ep.closed || state != State.PRELOGIN) {
+                return;
+            }
+            if (ep.paused) {
+                watchPaused(ep);
                 return;
             }
             if (ep.in == null) {
@@ -614,6 +628,29 @@ final class Session implements ClientSession {
             }
             dispatch(ep);
         }
+    }
+
+    /** Reads a paused client's input into its buffer without handing it on; notices the end of the stream. */
+    private void watchPaused(Endpoint ep) throws IOException {
+        if (ep != client || tlsRequested) {
+            return;
+        }
+        if (ep.in == null) {
+            ep.in = pool.acquire();
+        } else if (!ep.in.hasRemaining()) {
+            return;
+        }
+        int n = ep.transport.read(ep.in);
+        if (n < 0) {
+            releaseIfEmpty(ep);
+            LOG.debug("session {}: the client left while its login was in progress", id);
+            endOfInput(ep);
+            return;
+        }
+        if (n > 0) {
+            lastClientInput = System.nanoTime();
+        }
+        releaseIfEmpty(ep);
     }
 
     /** A buffer full of one unfinished frame: make room, within the configured limits. */
@@ -692,7 +729,7 @@ final class Session implements ClientSession {
                 if (client.flushOut()) {
                     startTlsNow();
                 }
-                client.updateInterest();
+                updateClientInterest();
             } catch (IOException e) {
                 closeNow();
             }

@@ -94,6 +94,11 @@ final class RawImapClient implements Closeable {
         }
     }
 
+    /** Makes {@link #close()} reset the connection (RST) instead of closing it cleanly. */
+    void resetOnClose() throws IOException {
+        socket.setSoLinger(true, 0);
+    }
+
     /** Upgrades this connection to TLS, after the server said OK to STARTTLS. */
     void startTls(SSLContext context) throws IOException {
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);

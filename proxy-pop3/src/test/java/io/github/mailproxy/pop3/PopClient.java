@@ -60,6 +60,15 @@ final class PopClient implements AutoCloseable {
         return socket.getLocalPort();
     }
 
+    /** Makes {@link #close()} reset the connection (RST) instead of closing it cleanly. */
+    void resetOnClose() {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes the text as UTF-8, exactly. */
     void send(String raw) {
         send(raw.getBytes(StandardCharsets.UTF_8));
