@@ -8,6 +8,8 @@ import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.spi.SessionSettings;
+import io.github.mailproxy.testing.FakeBackendConnection;
+import io.github.mailproxy.testing.FakeClientSession;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,7 +44,7 @@ class ImapBackendLoginTest {
     }
 
     private Run runOnce(BackendCredentials credentials, List<byte[]> chunks) {
-        FakeClientSession session = new FakeClientSession();
+        FakeClientSession session = new ImapFakeSession();
         session.settings = settings;
         session.filter = filter;
         List<String> calls = new ArrayList<>();
@@ -227,7 +229,7 @@ class ImapBackendLoginTest {
 
     @Test
     void connectFailureAndEarlyCloseAreUnavailable() {
-        FakeClientSession session = new FakeClientSession();
+        FakeClientSession session = new ImapFakeSession();
         List<String> calls = new ArrayList<>();
         ImapBackendLogin.Listener listener = new ImapBackendLogin.Listener() {
             @Override
@@ -271,7 +273,7 @@ class ImapBackendLoginTest {
 
     @Test
     void toStringHidesThePassword() {
-        ImapBackendLogin login = new ImapBackendLogin(new FakeClientSession(), "t",
+        ImapBackendLogin login = new ImapBackendLogin(new ImapFakeSession(), "t",
                 BackendCredentials.forwarding("bob", "s3cret"), TlsMode.PLAIN, null);
         assertThat(login.toString()).contains("bob").doesNotContain("s3cret");
     }

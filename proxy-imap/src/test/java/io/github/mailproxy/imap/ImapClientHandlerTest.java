@@ -10,6 +10,8 @@ import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.spi.SessionSettings;
+import io.github.mailproxy.testing.FakeBackendConnection;
+import io.github.mailproxy.testing.FakeClientSession;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** The pre-login conversation against an in-memory session, as the core would drive it. */
 class ImapClientHandlerTest {
 
-    private final FakeClientSession session = new FakeClientSession();
+    private final FakeClientSession session = new ImapFakeSession();
     private ImapClientHandler handler;
     private final ByteBuffer input = ByteBuffer.allocate(64 * 1024);
 
@@ -339,7 +341,7 @@ class ImapClientHandlerTest {
                 + "d AUTHENTICATE LOGIN\r\n" + b64("bob") + "\r\n*\r\ne FOO\r\nf LOGIN {3+}\r\nbob {2}\r\n";
         String expected = null;
         for (List<byte[]> chunks : Chunks.splits(conversation)) {
-            FakeClientSession fresh = new FakeClientSession();
+            FakeClientSession fresh = new ImapFakeSession();
             ImapClientHandler h = new ImapClientHandler(fresh);
             h.onOpen();
             fresh.take();
@@ -378,7 +380,7 @@ class ImapClientHandlerTest {
         session.decisions.get(0).complete(new AuthDecision.Reject(Failure.AUTH_FAILED, null));
         assertThat(session.take()).isEmpty();
 
-        FakeClientSession other = new FakeClientSession();
+        FakeClientSession other = new ImapFakeSession();
         ImapClientHandler h = new ImapClientHandler(other);
         h.onOpen();
         other.take();

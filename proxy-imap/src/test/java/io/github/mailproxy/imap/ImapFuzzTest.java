@@ -7,6 +7,7 @@ import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.spi.SessionSettings;
+import io.github.mailproxy.testing.FakeClientSession;
 import io.github.mailproxy.testing.FuzzInput;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -108,7 +109,7 @@ class ImapFuzzTest {
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void handler(byte[] bytes) {
         FuzzInput in = FuzzInput.of(bytes);
-        FakeClientSession session = new FakeClientSession();
+        FakeClientSession session = new ImapFakeSession();
         session.settings = new SessionSettings(maxLine(in), maxLiteral(in) + 64, 5, false, 5);
         session.mechanisms = new LinkedHashSet<>(List.of("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"));
         session.startTlsAvailable = in.option(6);

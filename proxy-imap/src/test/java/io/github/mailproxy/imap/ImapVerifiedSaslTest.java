@@ -1,5 +1,6 @@
 package io.github.mailproxy.imap;
 
+import io.github.mailproxy.testing.FakeClientSession;
 import io.github.mailproxy.testing.TestSasl;
 import static io.github.mailproxy.testing.TestSasl.b64;
 import static io.github.mailproxy.testing.TestSasl.unb64;
@@ -38,7 +39,7 @@ class ImapVerifiedSaslTest {
 
     private static final SessionSettings SETTINGS = new SessionSettings(1000, 50, 5, false, 5);
 
-    private final FakeClientSession session = new FakeClientSession();
+    private final FakeClientSession session = new ImapFakeSession();
     private ImapClientHandler handler;
     private final ByteBuffer input = ByteBuffer.allocate(64 * 1024);
 
@@ -352,7 +353,7 @@ class ImapVerifiedSaslTest {
         TestSasl.ScramClient probe = new TestSasl.ScramClient("SCRAM-SHA-256", "tim", RFC_PASSWORD);
         String firstLine = "a AUTHENTICATE SCRAM-SHA-256 " + b64(probe.clientFirst()) + "\r\n";
         for (List<byte[]> chunks : Chunks.splits(firstLine)) {
-            FakeClientSession s = new FakeClientSession();
+            FakeClientSession s = new ImapFakeSession();
             s.mechanisms = session.mechanisms;
             s.settings = SETTINGS;
             ImapClientHandler h = new ImapClientHandler(s);

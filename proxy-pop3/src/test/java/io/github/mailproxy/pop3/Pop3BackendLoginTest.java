@@ -7,6 +7,7 @@ import io.github.mailproxy.BackendCredentials.Mechanism;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.SessionSettings;
+import io.github.mailproxy.testing.FakeBackendConnection;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ class Pop3BackendLoginTest {
 
     private static final String UNAVAILABLE = "[SYS/TEMP] Account is temporarily unavailable.";
 
-    private final FakeClientSession session = new FakeClientSession();
+    private final Pop3FakeSession session = new Pop3FakeSession();
     private final FakeBackendConnection backend = new FakeBackendConnection();
     private final List<String> failures = new ArrayList<>();
     private final List<Outcome> failureOutcomes = new ArrayList<>();

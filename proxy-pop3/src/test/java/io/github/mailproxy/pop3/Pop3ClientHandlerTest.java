@@ -10,6 +10,7 @@ import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.spi.SessionSettings;
+import io.github.mailproxy.testing.FakeBackendConnection;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -23,7 +24,7 @@ class Pop3ClientHandlerTest {
             "-ERR [AUTH] Plaintext authentication disallowed on non-secure connections.\r\n";
     private static final BackendTarget TARGET = new BackendTarget(List.of("127.0.0.1"), 110, TlsMode.PLAIN, null);
 
-    private final FakeClientSession session = new FakeClientSession();
+    private final Pop3FakeSession session = new Pop3FakeSession();
     private Pop3ClientHandler handler;
 
     @BeforeEach
@@ -125,7 +126,7 @@ class Pop3ClientHandlerTest {
     @Test
     void authServiceExceptionIsATemporaryFailure() {
         session.send("USER alice\r\nPASS pw\r\n");
-        session.pendingAuth.remove(0).completeExceptionally(new IllegalStateException("db: password=hunter2"));
+        session.pendingDecisions().get(0).completeExceptionally(new IllegalStateException("db: password=hunter2"));
         assertThat(session.take()).isEqualTo("+OK\r\n-ERR [SYS/TEMP] Temporary authentication failure.\r\n");
     }
 
@@ -292,7 +293,7 @@ class Pop3ClientHandlerTest {
     void timeoutAndShutdownSayGoodbye() {
         handler.onTimeout();
         assertThat(session.take()).isEqualTo("-ERR Disconnected for inactivity.\r\n");
-        FakeClientSession other = new FakeClientSession();
+        Pop3FakeSession other = new Pop3FakeSession();
         other.open().onShutdown();
         assertThat(other.take()).isEqualTo("+OK mailproxy ready.\r\n-ERR Server shutting down.\r\n");
     }

@@ -95,7 +95,7 @@ class Pop3FuzzTest {
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void handler(byte[] bytes) {
         FuzzInput in = FuzzInput.of(bytes);
-        FakeClientSession session = new FakeClientSession();
+        Pop3FakeSession session = new Pop3FakeSession();
         session.settings = new SessionSettings(maxLine(in), 8192, 5, false, 5);
         session.mechanisms = new LinkedHashSet<>(List.of("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "APOP"));
         session.startTlsAvailable = in.option(6);
@@ -112,7 +112,7 @@ class Pop3FuzzTest {
     }
 
     /** Answers whatever the handler waits for, and offers input again, until nothing moves. */
-    private static void settle(FakeClientSession session, FuzzInput in) {
+    private static void settle(Pop3FakeSession session, FuzzInput in) {
         int answered = 0;
         for (int round = 0; round < 1000; round++) {
             boolean moved = false;
@@ -123,7 +123,7 @@ class Pop3FuzzTest {
                 session.runOffloaded();
                 moved = true;
             }
-            for (CompletableFuture<AuthDecision> pending : new ArrayList<>(session.pendingAuth)) {
+            for (CompletableFuture<AuthDecision> pending : session.pendingDecisions()) {
                 moved |= pending.complete(decision(in, answered++));
             }
             if (!session.delayed.isEmpty()) {

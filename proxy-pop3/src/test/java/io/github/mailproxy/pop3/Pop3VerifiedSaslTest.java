@@ -43,12 +43,12 @@ class Pop3VerifiedSaslTest {
     private static final String AUTH_FAILED = "-ERR [AUTH] Authentication failed.\r\n";
     private static final String SYS_TEMP = "-ERR [SYS/TEMP] Temporary authentication failure.\r\n";
 
-    private FakeClientSession session = newSession();
+    private Pop3FakeSession session = newSession();
     private Pop3ClientHandler handler;
     private String greeting;
 
-    private static FakeClientSession newSession() {
-        FakeClientSession s = new FakeClientSession();
+    private static Pop3FakeSession newSession() {
+        Pop3FakeSession s = new Pop3FakeSession();
         s.mechanisms = new LinkedHashSet<>(ALL);
         return s;
     }
@@ -98,7 +98,7 @@ class Pop3VerifiedSaslTest {
      * Sends one line in pieces: whole for {@code cut == 0}, byte by byte for {@code cut < 0}, else
      * in two pieces cut there (or whole when the line is shorter).
      */
-    private static void sendSplit(FakeClientSession s, String line, int cut) {
+    private static void sendSplit(Pop3FakeSession s, String line, int cut) {
         if (cut < 0) {
             for (int i = 0; i < line.length(); i++) {
                 s.send(line.substring(i, i + 1));
@@ -157,7 +157,7 @@ class Pop3VerifiedSaslTest {
     void apopOfferedMeansATimestampInTheGreeting() {
         open();
         assertThat(greeting).matches("\\+OK mailproxy ready\\. <[0-9]+\\.[0-9]+@mailproxy>\r\n");
-        FakeClientSession other = newSession();
+        Pop3FakeSession other = newSession();
         other.open();
         assertThat(TestApop.timestamp(other.take())).as("a fresh timestamp per session")
                 .isNotEqualTo(TestApop.timestamp(greeting));
