@@ -35,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class EngineTest {
 
     private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
+    /** The test protocol on an ephemeral loopback port, without TLS. */
+    private static final Listener PLAIN_LINE = new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null);
 
     private EchoBackend backend;
     private ProxyServer server;
@@ -66,7 +68,7 @@ class EngineTest {
 
     @Test
     void relaysBytesBothWaysAfterLogin() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
             assertThat(c.line()).isEqualTo("HELLO");
@@ -89,7 +91,7 @@ class EngineTest {
 
     @Test
     void commandsPipelinedAfterLoginReachTheBackend() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
             c.line();
@@ -103,7 +105,7 @@ class EngineTest {
     @Test
     void triesTheNextHostWhenOneRefuses() throws IOException {
         PassDb twoHosts = StaticPassDb.parse("proxy=y host=127.0.0.2,127.0.0.1 port=" + backend.port());
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), twoHosts);
+        start(PLAIN_LINE, twoHosts);
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
             c.line();
@@ -118,7 +120,7 @@ class EngineTest {
         try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             deadPort = ss.getLocalPort();
         }
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null),
+        start(PLAIN_LINE,
                 StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + deadPort));
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
@@ -133,7 +135,7 @@ class EngineTest {
     @Test
     void failingPassDbIsATemporaryRejection() throws IOException {
         PassDb broken = request -> CompletableFuture.failedFuture(new IllegalStateException("db down"));
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), broken);
+        start(PLAIN_LINE, broken);
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
             c.line();
@@ -144,7 +146,7 @@ class EngineTest {
 
     @Test
     void notFoundIsARejection() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null),
+        start(PLAIN_LINE,
                 request -> CompletableFuture.completedFuture(PassDbResult.notFound()));
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
@@ -195,7 +197,7 @@ class EngineTest {
 
     @Test
     void loginTimeoutSaysGoodbye() throws IOException {
-        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+        server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(toBackend()).loginTimeout(Duration.ofMillis(200)).sessionListener(events::add).build().start();
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
@@ -209,7 +211,7 @@ class EngineTest {
 
     @Test
     void closeSaysGoodbyeToClientsLoggingIn() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
             c.line();
@@ -222,7 +224,7 @@ class EngineTest {
 
     @Test
     void idleRelayedSessionHoldsNoBuffer() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
             c.line();
@@ -237,7 +239,7 @@ class EngineTest {
 
     @Test
     void aClientThatStopsReadingSlowsTheBackendInsteadOfGrowingMemory() throws Exception {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
             s.setReceiveBufferSize(64 * 1024);
             Conversation c = new Conversation(s);
@@ -274,7 +276,7 @@ class EngineTest {
     @Test
     void relaysToABackendOverImplicitTls() throws IOException {
         try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT)) {
-            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+            server = ProxyServer.builder().listen(PLAIN_LINE)
                     .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 ssl=yes port=" + tlsBackend.port()))
                     .backendSslContext(TestTls.clientContext()).build().start();
             try (Socket s = connect()) {
@@ -291,7 +293,7 @@ class EngineTest {
     @Test
     void refusesABackendCertificateItDoesNotTrustUnlessAnyCert() throws IOException {
         try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT)) {
-            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+            server = ProxyServer.builder().listen(PLAIN_LINE)
                     .passDb(request -> CompletableFuture.completedFuture(PassDbResult.found(Map.of("proxy", "y",
                             "host", "127.0.0.1", "port", String.valueOf(tlsBackend.port()),
                             "ssl", request.user().equals("any") ? "any-cert" : "yes")))).build().start();
@@ -309,7 +311,7 @@ class EngineTest {
     @Test
     void upgradesTheBackendConnectionWithStartTls() throws IOException {
         try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.STARTTLS)) {
-            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+            server = ProxyServer.builder().listen(PLAIN_LINE)
                     .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 starttls=yes port=" + tlsBackend.port()))
                     .backendSslContext(TestTls.clientContext()).build().start();
             try (Socket s = connect()) {
@@ -332,7 +334,7 @@ class EngineTest {
             delayed.add(() -> executor.execute(command));
             return CompletableFuture.completedFuture(null);
         };
-        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+        server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(request -> CompletableFuture.completedFuture(request.user().equals("known")
                         ? PassDbResult.found(Map.of("proxy", "y", "host", "127.0.0.1", "password", "right",
                                 "port", String.valueOf(backend.port())))
@@ -361,7 +363,7 @@ class EngineTest {
     @Test
     void aBackendThatNeverGreetsTimesOutAsTheProxyTimeoutSays() throws IOException {
         try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
-            server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+            server = ProxyServer.builder().listen(PLAIN_LINE)
                     .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 proxy_timeout=1 port=" + silent.getLocalPort()))
                     .build().start();
             try (Socket s = connect()) {
@@ -376,7 +378,7 @@ class EngineTest {
 
     @Test
     void connectionsOverTheLimitsAreToldToComeBackLater() throws IOException {
-        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+        server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(toBackend()).maxConnectionsPerIp(2).maxConnections(3).build().start();
         try (Socket first = connect(); Socket second = connect()) {
             assertThat(new Conversation(first).line()).isEqualTo("HELLO");
@@ -408,7 +410,7 @@ class EngineTest {
     @Test
     void loginsOverThePerAddressRateAreDeferredWithoutAskingThePassDb() throws IOException {
         java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
-        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+        server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(request -> {
                     lookups.incrementAndGet();
                     return CompletableFuture.completedFuture(PassDbResult.notFound());
@@ -446,7 +448,7 @@ class EngineTest {
 
     @Test
     void closeLetsRelayedSessionsRunUntilTheDeadlineThenClosesThem() throws Exception {
-        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+        server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(toBackend()).shutdownTimeout(Duration.ofSeconds(3)).sessionListener(events::add).build().start();
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
@@ -466,7 +468,7 @@ class EngineTest {
 
     @Test
     void aPassDbThatNeverAnswersIsATemporaryFailure() throws IOException {
-        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+        server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(request -> new CompletableFuture<>()).passDbTimeout(Duration.ofMillis(300)).build().start();
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
@@ -478,7 +480,7 @@ class EngineTest {
 
     @Test
     void aSilentClientIsDisconnectedAfterTheIdleTimeoutAndASlowOneAfterTheLoginTimeout() throws IOException {
-        server = ProxyServer.builder().listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null))
+        server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(toBackend()).idleTimeout(Duration.ofMillis(300)).loginTimeout(Duration.ofSeconds(2))
                 .sessionListener(events::add).build().start();
         try (Socket silent = connect()) {
@@ -517,7 +519,7 @@ class EngineTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null),
+            start(PLAIN_LINE,
                     StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + rude.getLocalPort()));
             try (Socket s = connect()) {
                 Conversation c = new Conversation(s);
@@ -533,7 +535,7 @@ class EngineTest {
 
     @Test
     void eitherSideGoingAwayMidRelayClosesTheOther() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.PLAIN, null), toBackend());
+        start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
             Conversation c = new Conversation(s);
             c.line();

@@ -15,8 +15,7 @@ import org.bouncycastle.crypto.params.KeyParameter;
 final class Pbkdf2Scheme implements Scheme {
 
     private static final int KEY_LENGTH = 20;
-    /** Beyond this a stored value is more likely an attack on our CPU than a real setting. */
-    /** Far above Dovecot's 5,000, far below a minute of work. */
+    /** Far above Dovecot's 5,000 and far below a minute of work; beyond it a value is refused as MALFORMED. */
     private static final int MAX_ROUNDS = 1_000_000;
 
     @Override
