@@ -260,7 +260,7 @@ public final class Engine {
             }
         }
         openSessions.decrementAndGet();
-        release(session.clientAddress().getAddress());
+        release(session.peerAddress().getAddress());
     }
 
     void backendOpened() {

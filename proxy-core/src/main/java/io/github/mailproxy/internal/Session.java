@@ -53,7 +53,11 @@ final class Session implements ClientSession {
     private final Listener listener;
     private final String id;
     private final Endpoint client;
-    private final InetSocketAddress clientAddress;
+    /** The address the connection comes from, as accepted: what connection limits count. */
+    private final InetSocketAddress peerAddress;
+    /** The client's address as the session reports it: the peer, or the client a trusted peer speaks for. */
+    private InetSocketAddress clientAddress;
+    private int incomingProxyTtl = -1;
     private final InetSocketAddress localAddress;
     private final long startNanos = System.nanoTime();
     private ClientHandler handler;
@@ -89,7 +93,8 @@ final class Session implements ClientSession {
         this.listener = listener;
         this.id = id;
         this.client = new Endpoint(channel);
-        this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
+        this.peerAddress = (InetSocketAddress) channel.getRemoteAddress();
+        this.clientAddress = peerAddress;
         this.localAddress = (InetSocketAddress) channel.getLocalAddress();
     }
 
@@ -139,6 +144,37 @@ final class Session implements ClientSession {
     @Override
     public InetSocketAddress clientAddress() {
         return clientAddress;
+    }
+
+    /** @return the address the connection was accepted from, whatever a trusted client says */
+    InetSocketAddress peerAddress() {
+        return peerAddress;
+    }
+
+    @Override
+    public boolean clientTrusted() {
+        return false;
+    }
+
+    @Override
+    public void originatingClient(InetSocketAddress address) {
+        if (!clientTrusted()) {
+            LOG.info("session {}: ignoring the originating address of an untrusted client", id);
+            return;
+        }
+        clientAddress = address;
+    }
+
+    @Override
+    public void incomingProxyTtl(int ttl) {
+        if (clientTrusted()) {
+            incomingProxyTtl = Math.max(0, ttl);
+        }
+    }
+
+    @Override
+    public int proxyTtl() {
+        return incomingProxyTtl >= 0 ? incomingProxyTtl : engine.config().proxyTtl();
     }
 
     @Override

@@ -34,6 +34,39 @@ public interface ClientSession {
     /** @return whether the client connection is encrypted now */
     boolean secured();
 
+    /**
+     * @return whether the client connects from the server's login trusted networks (Dovecot's
+     *         {@code login_trusted_networks}): it skips auth penalties and per-address limits, and may
+     *         name the client it speaks for with {@link #originatingClient} and pass a proxy TTL with
+     *         {@link #incomingProxyTtl}
+     */
+    boolean clientTrusted();
+
+    /**
+     * A trusted client (a webmail server, another proxy) names the client it speaks for (IMAP
+     * {@code ID x-originating-ip}/{@code x-originating-port}, POP3 {@code XCLIENT ADDR}/{@code PORT}).
+     * From then on {@link #clientAddress()} returns it: in logs, PassDb variables and what is
+     * forwarded to the backend. Ignored, and logged, when the client is not trusted.
+     *
+     * @param address the originating client's address
+     */
+    void originatingClient(InetSocketAddress address);
+
+    /**
+     * A trusted client passes on the proxy hop count it was given (Dovecot's {@code x-proxy-ttl} in
+     * IMAP {@code ID}, POP3 {@code XCLIENT TTL}). Ignored unless {@link #clientTrusted()}.
+     *
+     * @param ttl the hop count left, as the client sent it
+     */
+    void incomingProxyTtl(int ttl);
+
+    /**
+     * @return the hop count this session has: the one a trusted client passed in, else the server's
+     *         {@link SessionSettings#proxyTtl()}. Send one less to the backend; at zero the core
+     *         refuses to connect to a backend (a proxy loop)
+     */
+    int proxyTtl();
+
     /** @return whether STARTTLS/STLS may be offered: a STARTTLS listener, not yet encrypted */
     boolean startTlsAvailable();
 

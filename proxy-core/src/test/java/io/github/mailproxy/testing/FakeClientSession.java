@@ -35,7 +35,7 @@ public class FakeClientSession implements ClientSession {
 
     private final String protocol;
     private final String id;
-    private final InetSocketAddress clientAddress;
+    private InetSocketAddress clientAddress;
     private final InetSocketAddress localAddress;
 
     /** Returned by {@link #settings()}. */
@@ -44,6 +44,10 @@ public class FakeClientSession implements ClientSession {
     public boolean plaintextAllowed = true;
     /** Returned by {@link #startTlsAvailable()}; cleared by {@link #startTls()}. */
     public boolean startTlsAvailable;
+    /** Returned by {@link #clientTrusted()}. */
+    public boolean trusted;
+    /** Returned by {@link #proxyTtl()}; set by {@link #incomingProxyTtl} when {@link #trusted}. */
+    public int proxyTtl = 5;
     /** Returned by {@link #secured()}; set by {@link #startTls()}. */
     public boolean secured;
     /** Returned by {@link #mechanisms()}; PLAIN and LOGIN unless a test sets others. */
@@ -191,6 +195,30 @@ public class FakeClientSession implements ClientSession {
     @Override
     public InetSocketAddress clientAddress() {
         return clientAddress;
+    }
+
+    @Override
+    public boolean clientTrusted() {
+        return trusted;
+    }
+
+    @Override
+    public void originatingClient(InetSocketAddress address) {
+        if (trusted) {
+            clientAddress = address;
+        }
+    }
+
+    @Override
+    public void incomingProxyTtl(int ttl) {
+        if (trusted) {
+            proxyTtl = Math.max(0, ttl);
+        }
+    }
+
+    @Override
+    public int proxyTtl() {
+        return proxyTtl;
     }
 
     @Override
