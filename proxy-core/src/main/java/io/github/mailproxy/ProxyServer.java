@@ -113,6 +113,7 @@ public final class ProxyServer implements AutoCloseable {
         private int maxLoginsPerIpPerMinute = -1;
         private List<String> tlsProtocols;
         private javax.net.ssl.SSLContext backendSslContext;
+        private io.github.mailproxy.internal.NetworkList loginTrustedNetworks;
 
         private Builder() {
         }
@@ -388,6 +389,27 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
+         * Clients from these networks are trusted, as with Dovecot's {@code login_trusted_networks}:
+         * they skip auth penalties and per-address limits, and may name the client they speak for
+         * (IMAP {@code ID x-originating-ip}, POP3 {@code XCLIENT ADDR}), which the proxy then uses in
+         * logs and PassDb variables and forwards to the backend. Default none.
+         *
+         * @param cidrs networks such as {@code 10.0.0.0/8}, {@code 192.168.1.5} or {@code 2001:db8::/48}
+         * @return this builder
+         * @throws IllegalArgumentException if an entry is not an address or network
+         * @throws IllegalStateException if already set
+         */
+        public Builder loginTrustedNetworks(String... cidrs) {
+            requireUnset(this.loginTrustedNetworks, "loginTrustedNetworks");
+            try {
+                this.loginTrustedNetworks = io.github.mailproxy.internal.NetworkList.parse(List.of(cidrs));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("loginTrustedNetworks: " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /**
          * @return the server, not yet started
          * @throws IllegalStateException if no listener or no PassDb is configured, or two listeners
          *                               share an address
@@ -432,7 +454,8 @@ public final class ProxyServer implements AutoCloseable {
                     maxLoginsPerIpPerMinute > 0 ? maxLoginsPerIpPerMinute : 1000,
                     tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"),
                     passDbTimeout != null ? passDbTimeout : Duration.ofSeconds(30),
-                    idleTimeout != null ? idleTimeout : Duration.ofSeconds(30));
+                    idleTimeout != null ? idleTimeout : Duration.ofSeconds(30),
+                    loginTrustedNetworks != null ? loginTrustedNetworks : io.github.mailproxy.internal.NetworkList.empty());
             return new ProxyServer(config);
         }
 

@@ -263,6 +263,16 @@ public final class Engine {
         release(session.peerAddress().getAddress());
     }
 
+    /**
+     * Counts a refusal (a connection over a limit, a login over the rate limit, ...). Under attack
+     * these come by the thousand, so they are summarised in the log, never one line each.
+     *
+     * @param cause a short token naming the cause, such as {@code connection-limit}
+     */
+    void refused(String cause) {
+        LOG.debug("refused cause={}", cause);
+    }
+
     void backendOpened() {
         openBackends.incrementAndGet();
     }

@@ -20,7 +20,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            javax.net.ssl.SSLContext backendSslContext, Duration authFailureDelay,
                            com.github.benmanes.caffeine.cache.Scheduler scheduler, int maxConnections,
                            int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
-                           Duration passDbTimeout, Duration idleTimeout) {
+                           Duration passDbTimeout, Duration idleTimeout,
+                           NetworkList loginTrustedNetworks) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

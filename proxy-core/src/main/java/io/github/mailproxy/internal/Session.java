@@ -109,7 +109,7 @@ final class Session implements ClientSession {
         idleTimer = loop.schedule(engine.config().idleTimeout().toNanos(), this::onIdleCheck);
         handler = listener.protocol().newClientHandler(this);
         if (overloaded) {
-            LOG.warn("session {}: connection limit reached; refusing {}", id, Text.address(clientAddress));
+            engine.refused("connection-limit");
             if (listener.tlsMode() == TlsMode.IMPLICIT) {
                 closeNow();
                 return;
@@ -153,7 +153,7 @@ final class Session implements ClientSession {
 
     @Override
     public boolean clientTrusted() {
-        return false;
+        return engine.config().loginTrustedNetworks().contains(peerAddress.getAddress());
     }
 
     @Override
@@ -348,7 +348,7 @@ final class Session implements ClientSession {
 
     private CompletionStage<PassDbResult> passDbLookup(AuthRequest request) {
         if (!engine.loginAllowed(clientAddress.getAddress())) {
-            LOG.warn("session {}: too many logins from {} in a minute", id, Text.address(clientAddress));
+            engine.refused("login-rate");
             return CompletableFuture.completedFuture(PassDbResult.temporaryFailure("login rate limit of the client's address"));
         }
         CompletionStage<PassDbResult> stage;

@@ -1,0 +1,108 @@
+package io.github.mailproxy.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A list of networks in CIDR form ({@code 10.0.0.0/8}, {@code 2001:db8::/32}, or a single address),
+ * as Dovecot's {@code login_trusted_networks}. Immutable.
+ */
+public final class NetworkList {
+
+    private static final NetworkList EMPTY = new NetworkList(List.of());
+
+    private record Network(byte[] prefix, int bits) {
+        boolean contains(byte[] address) {
+            if (address.length != prefix.length) {
+                return false;
+            }
+            int full = bits / 8;
+            for (int i = 0; i < full; i++) {
+                if (address[i] != prefix[i]) {
+                    return false;
+                }
+            }
+            int rest = bits % 8;
+            if (rest == 0) {
+                return true;
+            }
+            int mask = (0xff << (8 - rest)) & 0xff;
+            return (address[full] & mask) == (prefix[full] & mask);
+        }
+    }
+
+    private final List<Network> networks;
+
+    private NetworkList(List<Network> networks) {
+        this.networks = networks;
+    }
+
+    /** @return the list that contains nothing */
+    public static NetworkList empty() {
+        return EMPTY;
+    }
+
+    /**
+     * @param cidrs networks such as {@code 192.168.0.0/16}, {@code ::1} or {@code 2001:db8::/48};
+     *              address literals only, never host names (no lookups)
+     * @return the list
+     * @throws IllegalArgumentException naming the entry that is not a network
+     */
+    public static NetworkList parse(List<String> cidrs) {
+        List<Network> list = new ArrayList<>();
+        for (String cidr : cidrs) {
+            list.add(network(cidr.trim()));
+        }
+        return new NetworkList(List.copyOf(list));
+    }
+
+    private static Network network(String cidr) {
+        int slash = cidr.indexOf('/');
+        String addr = slash < 0 ? cidr : cidr.substring(0, slash);
+        if (addr.isEmpty() || !(addr.indexOf(':') >= 0 || addr.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')))) {
+            throw new IllegalArgumentException("not an IP address or network: " + Text.printable(cidr));
+        }
+        byte[] bytes;
+        try {
+            bytes = InetAddress.getByName(addr).getAddress();  // a literal: no lookup
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address or network: " + Text.printable(cidr));
+        }
+        int bits = bytes.length * 8;
+        if (slash >= 0) {
+            try {
+                bits = Integer.parseInt(cidr.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                bits = -1;
+            }
+            if (bits < 0 || bits > bytes.length * 8) {
+                throw new IllegalArgumentException("bad prefix length in " + Text.printable(cidr));
+            }
+        }
+        return new Network(bytes, bits);
+    }
+
+    /**
+     * @param address an address, or {@code null}
+     * @return whether one of the networks holds it (an IPv4-mapped IPv6 address counts as IPv4)
+     */
+    public boolean contains(InetAddress address) {
+        if (address == null || networks.isEmpty()) {
+            return false;
+        }
+        byte[] bytes = address.getAddress();
+        for (Network n : networks) {
+            if (n.contains(bytes)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return whether the list holds no network */
+    public boolean isEmpty() {
+        return networks.isEmpty();
+    }
+}
