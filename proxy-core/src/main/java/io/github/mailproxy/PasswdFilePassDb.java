@@ -1,5 +1,6 @@
 package io.github.mailproxy;
 
+import io.github.mailproxy.internal.Text;
 import io.github.mailproxy.internal.scheme.PasswdFileParser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -154,7 +155,7 @@ public final class PasswdFilePassDb implements PassDb {
         }
         PasswdFileParser.Contents contents = PasswdFileParser.parse(bytes);
         for (PasswdFileParser.Problem problem : contents.problems()) {
-            LOG.warn("passwd-file {} line {}: {}; line skipped", path, problem.line(), problem.reason());
+            LOG.warn("msg=\"passwd-file line skipped\" file={} line={} reason={}", Text.logValue(path.toString()), problem.line(), Text.logValue(problem.reason()));
         }
         // The stamp is from before the read, so a write during the read is seen by the next check.
         snapshot = new Snapshot(stamp, contents.users(), null);

@@ -36,7 +36,7 @@ public final class Routing {
             case NOT_FOUND:
                 return java.util.Optional.of(new AuthDecision.Reject(Failure.AUTH_FAILED, null));
             case TEMPORARY_FAILURE:
-                LOG.warn("passdb temporary failure for session {}: {}", request.sessionId(), result.failureReason());
+                LOG.warn("session={} msg=\"passdb temporary failure\" reason={}", request.sessionId(), Text.logValue(result.failureReason()));
                 return java.util.Optional.of(new AuthDecision.Reject(Failure.TEMPORARY, null));
             default:
                 return java.util.Optional.empty();
@@ -64,12 +64,12 @@ public final class Routing {
                 throw new NumberFormatException("out of range");
             }
         } catch (NumberFormatException e) {
-            LOG.warn("passdb gave an invalid port for session {}: {}", request.sessionId(), e.getMessage());
+            LOG.warn("session={} msg=\"passdb gave an invalid port\" reason={}", request.sessionId(), Text.logValue(e.getMessage()));
             return new AuthDecision.Reject(Failure.TEMPORARY, null);
         }
         if (proxy) {
             if (host == null) {
-                LOG.warn("passdb says proxy but gives no host, session {}", request.sessionId());
+                LOG.warn("session={} msg=\"passdb says proxy but gives no host\"", request.sessionId());
                 return new AuthDecision.Reject(Failure.TEMPORARY, null);
             }
             Duration timeout = null;
@@ -78,7 +78,7 @@ public final class Routing {
                 try {
                     timeout = Duration.ofSeconds(Long.parseLong(t.get().trim()));
                 } catch (NumberFormatException e) {
-                    LOG.warn("passdb gave an invalid proxy_timeout for session {}", request.sessionId());
+                    LOG.warn("session={} msg=\"passdb gave an invalid proxy_timeout\"", request.sessionId());
                 }
             }
             // Dovecot: ssl=yes / starttls=yes, or =any-cert to skip certificate checks

@@ -940,7 +940,7 @@ final class Session implements ClientSession {
         // As Dovecot's proxy_timeout, the same time bounds the backend's greeting and login.
         connectTimer = loop.schedule(backendTimeout().toNanos(), () -> {
             if (backend == ep && state == State.PRELOGIN) {
-                LOG.info("session {}: backend {} did not complete the login in time", id, Text.address(backendAddress));
+                LOG.info("session={} msg=\"backend did not complete the login in time\" backend={}", id, Text.logAddress(backendAddress));
                 backendLost();
             }
         });
@@ -986,8 +986,8 @@ final class Session implements ClientSession {
     }
 
     private void connectFailed(IOException cause) {
-        LOG.debug("session {}: backend {} failed: {}", id,
-                backendAddress == null ? "-" : Text.address(backendAddress), cause.toString());
+        LOG.debug("session={} msg=\"backend connection failed\" backend={} error={}", id,
+                Text.logAddress(backendAddress), Text.logValue(cause.toString()));
         BackendHandler h = backendHandler;
         closeBackendSocket();
         hostIndex++;

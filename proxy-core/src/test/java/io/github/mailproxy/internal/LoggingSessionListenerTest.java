@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.mailproxy.SessionEvent;
 import io.github.mailproxy.scheme.LogCapture;
-import io.github.mailproxy.testing.Logfmt;
+import io.github.mailproxy.testing.LogfmtParser;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -40,14 +40,14 @@ class LoggingSessionListenerTest {
     void aSessionWithoutUserOrBackendHasDashes() {
         SessionEvent e = new SessionEvent("s2", "pop3", null, new InetSocketAddress("127.0.0.1", 5555), null,
                 0, 0, Duration.ZERO, SessionEvent.Outcome.NO_LOGIN);
-        assertThat(Logfmt.parse(logged(e))).containsEntry("user", "-").containsEntry("backend", "-");
+        assertThat(LogfmtParser.parse(logged(e))).containsEntry("user", "-").containsEntry("backend", "-");
     }
 
     @Test
     void aHostileUserNameCannotForgeFieldsOrLines() {
         for (String user : HOSTILE_USERS) {
             String line = logged(event(user));
-            Map<String, String> fields = Logfmt.parse(line);
+            Map<String, String> fields = LogfmtParser.parse(line);
             assertThat(fields).as(line)
                     .containsOnlyKeys("session", "proto", "user", "client", "backend", "in", "out", "duration_ms",
                             "outcome")
@@ -69,7 +69,7 @@ class LoggingSessionListenerTest {
             new LoggingSessionListener().sessionClosed(e);
             text = capture.text();
         }
-        List<String> lines = Logfmt.messages(text, LOGGER);
+        List<String> lines = LogfmtParser.messages(text, LOGGER);
         assertThat(lines).as("one physical line in: %s", text).hasSize(1);
         assertThat(text.lines().count()).as(text).isEqualTo(1);
         return lines.get(0);

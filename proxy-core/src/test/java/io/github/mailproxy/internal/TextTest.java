@@ -2,7 +2,7 @@ package io.github.mailproxy.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.mailproxy.testing.Logfmt;
+import io.github.mailproxy.testing.LogfmtParser;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -50,7 +50,7 @@ class TextTest {
         List<String> values = List.of("alice", "", "-", " ", "\"", "\\", "\\\"", "a b=c", "x\r\ny=z", "\u0085",
                 "\u2028", "\u0000", "\ud800", "\"unbalanced", "end\\", "ü ß");
         for (String v : values) {
-            Map<String, String> parsed = Logfmt.parse("k=" + Text.logValue(v) + " after=1");
+            Map<String, String> parsed = LogfmtParser.parse("k=" + Text.logValue(v) + " after=1");
             assertThat(parsed).as("value %s", v).containsExactly(Map.entry("k", v), Map.entry("after", "1"));
         }
     }
@@ -59,7 +59,7 @@ class TextTest {
     void everyCharacterOfTheBmpParsesBackToItself() {
         for (int c = 0; c <= 0xFFFF; c++) {
             String v = "a" + (char) c + "b";
-            assertThat(Logfmt.parse("k=" + Text.logValue(v)).get("k")).isEqualTo(v);
+            assertThat(LogfmtParser.parse("k=" + Text.logValue(v)).get("k")).isEqualTo(v);
         }
     }
 }

@@ -140,7 +140,7 @@ final class ImapBackendLogin implements BackendHandler {
         if (state == State.DONE) {
             return;
         }
-        LOG.info("session {}: backend unreachable: {}", session.id(), cause.toString());
+        LOG.info("session={} msg=\"backend unreachable\" error={}", session.id(), io.github.mailproxy.Logfmt.value(cause));
         fail(false, null);
     }
 
@@ -408,7 +408,7 @@ final class ImapBackendLogin implements BackendHandler {
         }
         state = State.DONE;
         if (why != null) {
-            LOG.warn("session {}: IMAP backend login failed: {}", session.id(), why);
+            LOG.warn("session={} msg=\"IMAP backend login failed\" reason={}", session.id(), io.github.mailproxy.Logfmt.value(why));
         }
         if (connection != null) {
             connection.close();

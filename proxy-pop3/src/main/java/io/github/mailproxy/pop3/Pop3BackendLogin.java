@@ -117,7 +117,7 @@ final class Pop3BackendLogin implements BackendHandler {
         if (step == Step.DONE) {
             return;
         }
-        LOG.info("session {}: backend connection failed: {}", session.id(), String.valueOf(cause));
+        LOG.info("session={} msg=\"backend connection failed\" error={}", session.id(), io.github.mailproxy.Logfmt.value(cause));
         fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, null);
     }
 
@@ -303,7 +303,7 @@ final class Pop3BackendLogin implements BackendHandler {
 
     private void fail(String message, Outcome outcome, String logReason) {
         if (logReason != null) {
-            LOG.warn("session {}: backend login failed: {}", session.id(), logReason);
+            LOG.warn("session={} msg=\"POP3 backend login failed\" reason={}", session.id(), io.github.mailproxy.Logfmt.value(logReason));
         }
         step = Step.DONE;
         if (connection != null) {

@@ -151,7 +151,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         } else if (command instanceof Pop3Command.Invalid i) {
             error(i.message());
         } else if (command instanceof Pop3Command.Unknown u) {
-            LOG.debug("session {}: unknown command {}", session.id(), u.verb());
+            LOG.debug("session={} msg=\"unknown command\" command={}", session.id(), io.github.mailproxy.Logfmt.value(u.verb()));
             error(TRANSACTION_COMMANDS.contains(u.verb()) ? "Not logged in." : "Unknown command.");
         } else {
             error("Unknown command.");

@@ -158,7 +158,7 @@ public final class DovecotPasswordScheme implements PasswordScheme {
     private StoredValue parse(String stored) {
         StoredValue parsed = StoredValue.parse(Objects.requireNonNull(stored, "stored"), defaultScheme);
         if (parsed.scheme() == null) {
-            LOG.warn("Stored password has unknown scheme {}; it cannot be verified", loggable(parsed.schemeName()));
+            LOG.warn("msg=\"stored password has an unknown scheme; it cannot be verified\" scheme={}", io.github.mailproxy.internal.Text.logValue(loggable(parsed.schemeName())));
         }
         return parsed.scheme() == null ? null : parsed;
     }
@@ -175,7 +175,7 @@ public final class DovecotPasswordScheme implements PasswordScheme {
     }
 
     private static void logMalformed(StoredValue parsed, String why) {
-        LOG.warn("Stored password in scheme {} is malformed: {}", loggable(parsed.schemeName()), why);
+        LOG.warn("msg=\"stored password is malformed\" scheme={} reason={}", io.github.mailproxy.internal.Text.logValue(loggable(parsed.schemeName())), io.github.mailproxy.internal.Text.logValue(why));
     }
 
     private static String loggable(String name) {

@@ -11,9 +11,9 @@ import java.util.Map;
  * rejects what a lenient parser would guess at — unbalanced quotes, unknown escapes, raw control
  * characters, a key given twice — because guessing is how a forged field gets read.
  */
-public final class Logfmt {
+public final class LogfmtParser {
 
-    private Logfmt() {
+    private LogfmtParser() {
     }
 
     /**
