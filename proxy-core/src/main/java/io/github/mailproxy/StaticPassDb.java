@@ -27,18 +27,22 @@ public final class StaticPassDb implements PassDb {
      *
      * @param args for example {@code proxy=y host=127.0.0.1 port=10143 nopassword=y}
      * @return the PassDb
-     * @throws IllegalArgumentException if a pair has an empty key
+     * @throws IllegalArgumentException if a pair has an empty key; the message gives the pair's position,
+     *         not its text, since the value may be a password ({@code pass=...})
      */
     public static StaticPassDb parse(String args) {
         Map<String, String> fields = new LinkedHashMap<>();
+        int position = 0;
         for (String pair : args.trim().split("\\s+")) {
             if (pair.isEmpty()) {
                 continue;
             }
+            position++;
             int eq = pair.indexOf('=');
             String key = eq < 0 ? pair : pair.substring(0, eq);
             if (key.isEmpty()) {
-                throw new IllegalArgumentException("passdb.static: empty field name in '" + pair + "'");
+                throw new IllegalArgumentException("passdb.static: field " + position
+                        + " has an empty name (its value is not shown: it may be a secret)");
             }
             fields.put(key, eq < 0 ? "" : pair.substring(eq + 1));
         }

@@ -6,11 +6,12 @@ import io.github.mailproxy.Listener;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.ProxyServer;
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -48,23 +49,62 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
     }
 
     /**
-     * Reads a properties file (UTF-8).
+     * Reads a properties file (UTF-8). Stricter than {@link Properties#load(java.io.Reader)}: every line that is
+     * not blank or a comment must be {@code key = value} (or {@code key: value}), and every key must be
+     * one of {@link ConfigKey}. Errors give the line number and never the line's text, unless it is
+     * shown to be a key: a password pasted on a line of its own would be read by {@code Properties} as
+     * a key, and echoed.
      *
      * @param file the file
      * @return its properties
-     * @throws ConfigException if it does not exist or cannot be read
+     * @throws ConfigException if it does not exist, cannot be read, or has a stray line or unknown key
      */
     public static Properties load(Path file) {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file " + file + ": not found", e);
-        } catch (IOException | IllegalArgumentException e) {
-            // IllegalArgumentException: a malformed \\uXXXX escape in the file
-            throw new ConfigException("config file " + file + ": cannot be read: " + e.getMessage(), e);
+        } catch (IOException e) {
+            // MalformedInputException and the like: their messages hold no text of the file
+            throw new ConfigException("config file " + file + ": cannot be read: " + e, e);
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);  // a byte order mark some editors write; not part of the first key
+        }
+        Properties properties = new Properties();
+        for (PropertiesLines.Line line : PropertiesLines.of(text)) {
+            String where = "config file " + file + " line " + line.number() + ": ";
+            if (!line.hasSeparator()) {
+                throw new ConfigException(where + "not a 'key = value' line (not shown: it may be a secret)");
+            }
+            Properties one = new Properties();
+            try {
+                one.load(new StringReader(line.text()));
+            } catch (IOException | IllegalArgumentException e) {
+                // IllegalArgumentException: a malformed \\uXXXX escape; its message quotes the line
+                throw new ConfigException(where + "malformed \\uXXXX escape", e);
+            }
+            for (String key : one.stringPropertyNames()) {
+                if (ConfigKey.of(key).isEmpty()) {
+                    throw new ConfigException(where + unknownKey(key));
+                }
+                properties.setProperty(key, one.getProperty(key));
+            }
         }
         return properties;
+    }
+
+    /**
+     * @return the error for a key that is not a {@link ConfigKey}, naming it only if its first word is
+     *         that of a known key ({@code imap.port}): anything else may be a secret mistaken for a key
+     */
+    private static String unknownKey(String key) {
+        String first = key.split("\\.", 2)[0];
+        boolean keyLike = key.matches("[a-z0-9]+([.-][a-z0-9]+)*") && Arrays.stream(ConfigKey.values())
+                .anyMatch(k -> k.key().split("\\.", 2)[0].equals(first));
+        return (keyLike ? key + ": unknown key" : "unknown key (not shown: it may be a secret)")
+                + " (java -jar mailproxy.jar --help lists the keys)";
     }
 
     /**
@@ -79,7 +119,7 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
         Map<String, String> values = new TreeMap<>();
         for (String key : properties.stringPropertyNames()) {
             if (ConfigKey.of(key).isEmpty()) {
-                throw new ConfigException(key + ": unknown key (java -jar mailproxy.jar --help lists the keys)");
+                throw new ConfigException(unknownKey(key));
             }
             values.put(key, properties.getProperty(key).strip());
         }

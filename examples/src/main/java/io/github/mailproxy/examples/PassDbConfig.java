@@ -7,6 +7,7 @@ import io.github.mailproxy.PasswdFilePassDb;
 import io.github.mailproxy.StaticPassDb;
 import io.github.mailproxy.passdb.jdbc.DovecotSqlConf;
 import io.github.mailproxy.passdb.jdbc.JdbcPassDb;
+import io.github.mailproxy.passdb.jdbc.JdbcUrls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -123,12 +124,12 @@ final class PassDbConfig {
     /** A URL no driver on the class path accepts fails now, naming the key, rather than at each login. */
     private static void checkDriver(ConfigKey key, String url) {
         if (!url.startsWith("jdbc:")) {
-            throw new ConfigException(key.key() + ": not a JDBC URL (jdbc:...): '" + url + "'");
+            throw new ConfigException(key.key() + ": not a JDBC URL (jdbc:...): '" + JdbcUrls.mask(url) + "'");
         }
         try {
             DriverManager.getDriver(url);
         } catch (SQLException e) {
-            throw new ConfigException(key.key() + ": no JDBC driver for '" + url
+            throw new ConfigException(key.key() + ": no JDBC driver for '" + JdbcUrls.mask(url)
                     + "'; mailproxy.jar has the MariaDB (jdbc:mariadb:), PostgreSQL (jdbc:postgresql:) and H2 drivers",
                     e);
         }

@@ -5,6 +5,7 @@ import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.passdb.jdbc.JdbcPassDb;
+import io.github.mailproxy.passdb.jdbc.JdbcUrls;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Set;
@@ -47,7 +48,8 @@ final class PooledJdbcPassDb implements PassDb, AutoCloseable {
         try (Connection c = pool.getConnection()) {
             c.isValid(5);
         } catch (SQLException | RuntimeException e) {  // Hikari's PoolInitializationException is a RuntimeException
-            throw new ConfigException(urlKey.key() + ": cannot connect to " + url + ": " + innermost(e), e);
+            throw new ConfigException(urlKey.key() + ": cannot connect to " + JdbcUrls.mask(url) + ": "
+                    + JdbcUrls.mask(innermost(e)), e);
         }
     }
 

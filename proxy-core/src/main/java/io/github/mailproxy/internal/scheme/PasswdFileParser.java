@@ -53,6 +53,7 @@ public final class PasswdFileParser {
     public static Contents parse(byte[] bytes) {
         Map<String, PassDbResult> users = new HashMap<>();
         List<Problem> problems = new ArrayList<>();
+        Map<String, Integer> firstLines = new HashMap<>();
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         int start = 0;
@@ -77,7 +78,7 @@ public final class PasswdFileParser {
             if (stripped.isEmpty() || stripped.startsWith("#")) {
                 continue;
             }
-            String problem = parseLine(line, users);
+            String problem = parseLine(line, number, users, firstLines);
             if (problem != null) {
                 problems.add(new Problem(number, problem));
             }
@@ -85,8 +86,12 @@ public final class PasswdFileParser {
         return new Contents(Collections.unmodifiableMap(users), Collections.unmodifiableList(problems));
     }
 
-    /** @return why the line is skipped, or {@code null} once its user is added */
-    private static String parseLine(String line, Map<String, PassDbResult> users) {
+    /**
+     * @return why the line is skipped, or {@code null} once its user is added; never text of the line,
+     *         which may hold a password (or be one, pasted on a line of its own)
+     */
+    private static String parseLine(String line, int number, Map<String, PassDbResult> users,
+                                    Map<String, Integer> firstLines) {
         String[] f = line.split(":", 8);
         String user = f[0];
         if (user.isEmpty()) {
@@ -127,9 +132,10 @@ public final class PasswdFileParser {
             }
         }
         if (users.containsKey(user)) {
-            return "user " + user + " already defined on an earlier line, which is kept";
+            return "user already defined on line " + firstLines.get(user) + ", which is kept";
         }
         users.put(user, PassDbResult.found(fields));
+        firstLines.put(user, number);
         return null;
     }
 }

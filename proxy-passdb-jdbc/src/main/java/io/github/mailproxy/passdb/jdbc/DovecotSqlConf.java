@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -47,6 +48,16 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:-]+");
     private static final Pattern DBNAME = Pattern.compile("[A-Za-z0-9_$-]+");
     private static final Pattern PG_OPTION = Pattern.compile("[A-Za-z0-9_-]+");
+    /**
+     * Parameters Dovecot's mysql and pgsql drivers (libpq) know: an unsupported one of these is named in
+     * the error; any other word is not, since a password with a space in it splits into such words.
+     */
+    private static final Set<String> DOVECOT_CONNECT_KEYS = Set.of("host", "port", "dbname", "user", "password",
+            "client_flags", "ssl_key", "ssl_cert", "ssl_ca", "ssl_ca_file", "ssl_ca_path", "ssl_cipher",
+            "ssl_verify_server_cert", "option_file", "option_group", "read_timeout", "write_timeout",
+            "connect_timeout", "hostaddr", "passfile", "options", "application_name", "sslmode", "sslcert",
+            "sslkey", "sslrootcert", "sslcrl", "sslpassword", "target_session_attrs", "keepalives",
+            "gssencmode", "krbsrvname", "service", "require_auth", "channel_binding");
 
     /** Checks the required components. */
     public DovecotSqlConf {
@@ -89,7 +100,7 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
         }
         String query = require(settings, "password_query");
         QueryTemplate.parse(query);  // fails now, naming the variable, rather than at the first login
-        Map<String, List<String>> connect = connect(require(settings, "connect"));
+        Map<String, List<String>> connect = connect(require(settings, "connect"), driver);
         String user = single(connect, "user");
         String password = single(connect, "password");
         return new DovecotSqlConf(driver, url(driver, connect), user, password, query,
@@ -114,21 +125,26 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
                 + ", defaultPassScheme=" + defaultPassScheme + "]";
     }
 
+    /**
+     * Errors about a line give its number, never its text: a password pasted on a line of its own, or
+     * one with an {@code =} in it, would otherwise be echoed into a log or a terminal.
+     */
     private static Map<String, String> settings(String text) {
         Map<String, String> settings = new LinkedHashMap<>();
-        List<String> lines = logicalLines(text);
-        for (String line : lines) {
-            String trimmed = line.strip();
+        for (Line line : logicalLines(text)) {
+            String trimmed = line.text().strip();
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
                 continue;
             }
             int eq = trimmed.indexOf('=');
             if (eq < 0) {
-                throw new IllegalArgumentException("dovecot-sql.conf: not a 'key = value' line: " + firstWord(trimmed));
+                throw new IllegalArgumentException("dovecot-sql.conf line " + line.number()
+                        + ": not a 'key = value' line (not shown: it may be a secret)");
             }
             String key = trimmed.substring(0, eq).strip();
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("dovecot-sql.conf: unknown setting '" + key + "'");
+                throw new IllegalArgumentException("dovecot-sql.conf line " + line.number()
+                        + ": unknown setting (not shown: it may be a secret); known are " + new TreeSet<>(KEYS));
             }
             String value = trimmed.substring(eq + 1).strip();
             if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
@@ -141,10 +157,17 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
         return settings;
     }
 
-    private static List<String> logicalLines(String text) {
-        List<String> lines = new ArrayList<>();
+    /** A logical line and the number of the physical line it starts on (from 1). */
+    private record Line(int number, String text) {
+    }
+
+    private static List<Line> logicalLines(String text) {
+        List<Line> lines = new ArrayList<>();
         StringBuilder current = null;
+        int number = 0;
+        int start = 0;
         for (String raw : text.split("\r?\n", -1)) {
+            number++;
             String line = current == null ? raw : raw.strip();
             boolean continues = line.endsWith("\\");
             if (continues) {
@@ -152,23 +175,19 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
             }
             if (current == null) {
                 current = new StringBuilder(line);
+                start = number;
             } else {
                 current.append(' ').append(line);
             }
             if (!continues) {
-                lines.add(current.toString());
+                lines.add(new Line(start, current.toString()));
                 current = null;
             }
         }
         if (current != null) {
-            lines.add(current.toString());
+            lines.add(new Line(start, current.toString()));
         }
         return lines;
-    }
-
-    private static String firstWord(String line) {
-        int space = line.indexOf(' ');
-        return space < 0 ? line : line.substring(0, space) + " ...";
     }
 
     private static String require(Map<String, String> settings, String key) {
@@ -179,8 +198,14 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
         return value;
     }
 
-    /** Splits {@code key=value key='quoted value'} pairs; {@code host} may repeat. */
-    private static Map<String, List<String>> connect(String connect) {
+    /**
+     * Splits {@code key=value key='quoted value'} pairs; {@code host} may repeat. Errors give an offset
+     * and name a key only when it is one of {@link #DOVECOT_CONNECT_KEYS}: the text here holds the password.
+     */
+    private static Map<String, List<String>> connect(String connect, String driver) {
+        Set<String> known = driver.equals("pgsql")
+                ? Set.of("host", "port", "dbname", "user", "password", "sslmode", "connect_timeout")
+                : Set.of("host", "port", "dbname", "user", "password");
         Map<String, List<String>> pairs = new LinkedHashMap<>();
         int i = 0;
         int n = connect.length();
@@ -196,6 +221,11 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
                 throw new IllegalArgumentException("dovecot-sql.conf connect: expected key=value at offset " + i);
             }
             String key = connect.substring(i, eq).strip().toLowerCase(Locale.ROOT);
+            if (!known.contains(key)) {
+                String which = DOVECOT_CONNECT_KEYS.contains(key) ? "'" + key + "'" : "the parameter at offset " + i;
+                throw new IllegalArgumentException("dovecot-sql.conf connect: " + which
+                        + " is not supported with driver " + driver + "; supported are " + new TreeSet<>(known));
+            }
             StringBuilder value = new StringBuilder();
             i = eq + 1;
             if (i < n && connect.charAt(i) == '\'') {
@@ -242,15 +272,6 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
     }
 
     private static String url(String driver, Map<String, List<String>> connect) {
-        Set<String> known = driver.equals("pgsql")
-                ? Set.of("host", "port", "dbname", "user", "password", "sslmode", "connect_timeout")
-                : Set.of("host", "port", "dbname", "user", "password");
-        for (String key : connect.keySet()) {
-            if (!known.contains(key)) {
-                throw new IllegalArgumentException("dovecot-sql.conf connect: '" + key
-                        + "' is not supported with driver " + driver + "; supported are " + known);
-            }
-        }
         List<String> hosts = new ArrayList<>();
         for (String value : connect.getOrDefault("host", List.of("localhost"))) {
             for (String host : value.split(",")) {

@@ -36,7 +36,18 @@ final class DriverManagerDataSource implements DataSource {
         if (pass != null) {
             properties.setProperty("password", pass);
         }
-        return DriverManager.getConnection(url, properties);
+        try {
+            return DriverManager.getConnection(url, properties);
+        } catch (SQLException e) {
+            // DriverManager's "No suitable driver found for <url>", and some drivers' messages, quote the URL
+            String masked = JdbcUrls.mask(e.getMessage());
+            if (masked == null || masked.equals(e.getMessage())) {
+                throw e;
+            }
+            SQLException safe = new SQLException(masked, e.getSQLState(), e.getErrorCode());
+            safe.setStackTrace(e.getStackTrace());
+            throw safe;
+        }
     }
 
     @Override
@@ -79,6 +90,6 @@ final class DriverManagerDataSource implements DataSource {
 
     @Override
     public String toString() {
-        return "DriverManagerDataSource[url=" + url + ", user=" + user + "]";
+        return "DriverManagerDataSource[url=" + JdbcUrls.mask(url) + ", user=" + user + "]";
     }
 }

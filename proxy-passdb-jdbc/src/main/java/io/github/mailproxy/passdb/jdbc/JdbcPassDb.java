@@ -1,6 +1,7 @@
 package io.github.mailproxy.passdb.jdbc;
 
 import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.Logfmt;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.PassDbResult;
 import java.io.IOException;
@@ -172,7 +173,7 @@ public final class JdbcPassDb implements PassDb, AutoCloseable {
         } catch (RejectedExecutionException e) {
             String reason = executor.isShutdown() ? "the JDBC passdb is closed"
                     : "too many JDBC passdb lookups waiting (" + executor.getQueue().size() + " queued)";
-            LOG.warn("session {}: {}", request.sessionId(), reason);
+            LOG.warn("session={} msg={}", request.sessionId(), Logfmt.value(reason));
             return CompletableFuture.completedFuture(PassDbResult.temporaryFailure(reason));
         }
         return lookup.result.completeOnTimeout(
@@ -231,19 +232,20 @@ public final class JdbcPassDb implements PassDb, AutoCloseable {
                 Map<String, String> fields = Rows.fields(rs, defaultPassScheme);
                 if (rs.next()) {
                     String reason = "the passdb query returned more than one row for one user";
-                    LOG.warn("session {}: {}", sessionId, reason);
+                    LOG.warn("session={} msg={}", sessionId, Logfmt.value(reason));
                     return PassDbResult.temporaryFailure(reason);
                 }
                 return PassDbResult.found(fields);
             }
         } catch (SQLTimeoutException e) {
-            LOG.warn("session {}: the passdb query timed out after {} s", sessionId, queryTimeoutSeconds);
+            LOG.warn("session={} msg=\"the passdb query timed out\" timeout_s={}", sessionId, queryTimeoutSeconds);
             return PassDbResult.temporaryFailure("the passdb query timed out");
         } catch (SQLException e) {
-            LOG.warn("session {}: the passdb query failed (SQLState {}): {}", sessionId, e.getSQLState(), e.getMessage());
+            LOG.warn("session={} msg=\"the passdb query failed\" sqlstate={} error={}", sessionId,
+                    Logfmt.value(e.getSQLState()), Logfmt.value(JdbcUrls.mask(e.getMessage())));
             return PassDbResult.temporaryFailure("the passdb query failed (SQLState " + e.getSQLState() + ")");
         } catch (RuntimeException e) {
-            LOG.warn("session {}: the passdb query failed", sessionId, e);
+            LOG.warn("session={} msg=\"the passdb query failed\"", sessionId, e);
             return PassDbResult.temporaryFailure("the passdb query failed: " + e.getClass().getSimpleName());
         }
     }
