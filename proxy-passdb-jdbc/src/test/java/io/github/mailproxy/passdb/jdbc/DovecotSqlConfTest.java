@@ -93,7 +93,7 @@ class DovecotSqlConfTest {
         "driver = mysql\\nconnect = dbname=x/y\\npassword_query = SELECT 1      | dbname has characters",
         "driver = mysql\\nconnect = host=a?b dbname=x\\npassword_query = SELECT 1 | not a host name",
         "driver = mysql\\nconnect = dbname=x\\npassword_query = SELECT '%q'     | unknown variable %q",
-        "driver = mysql\\nconnect = dbname=x\\npassword_query = SELECT 1\\nfoo = 1 | unknown setting 'foo'",
+        "driver = mysql\\nconnect = dbname=x\\npassword_query = SELECT 1\\nfoo = 1 | line 4: unknown setting (not shown",
         "driver = mysql\\ndriver = pgsql\\nconnect = dbname=x\\npassword_query = SELECT 1 | driver: set twice",
     })
     void badFileFailsNamingTheSetting(String text, String message) {
@@ -108,6 +108,45 @@ class DovecotSqlConfTest {
                 "driver = mysql\nconnect = dbname=x password= hunter2\npassword_query = SELECT 1"))
                 .hasMessageContaining("expected key=value")
                 .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aStrayLineIsReportedByNumberNotByText() {
+        assertThatThrownBy(() -> DovecotSqlConf.parse(
+                "driver = mysql\n# comment\nconnect = dbname=x \\\n  user=proxy\nhunter2\npassword_query = SELECT 1"))
+                .hasMessage("dovecot-sql.conf line 5: not a 'key = value' line (not shown: it may be a secret)");
+    }
+
+    @Test
+    void aSecretWithAnEqualsSignOnALineOfItsOwnIsNotEchoed() {
+        assertThatThrownBy(() -> DovecotSqlConf.parse(
+                "driver = mysql\nconnect = dbname=x\nhunter2==\npassword_query = SELECT 1"))
+                .hasMessageStartingWith("dovecot-sql.conf line 3: unknown setting (not shown: it may be a secret); known are ")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aPasswordWithASpaceInConnectIsNotEchoed() {
+        assertThatThrownBy(() -> DovecotSqlConf.parse(
+                "driver = mysql\nconnect = dbname=x password=hunter2 x=s3cret\npassword_query = SELECT 1"))
+                .hasMessage("dovecot-sql.conf connect: the parameter at offset 26 is not supported with driver mysql;"
+                        + " supported are [dbname, host, password, port, user]");
+    }
+
+    @Test
+    void anUnterminatedQuotedPasswordIsNotEchoed() {
+        assertThatThrownBy(() -> DovecotSqlConf.parse(
+                "driver = pgsql\nconnect = dbname=x password='hunter2\npassword_query = SELECT 1"))
+                .hasMessage("dovecot-sql.conf connect: the quoted value of password is not closed");
+    }
+
+    @Test
+    void fileNameAndLineNumberAreInTheMessage(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("secret.conf");
+        Files.writeString(file, "driver = mysql\nconnect = dbname=x\nhunter2\n");
+
+        assertThatThrownBy(() -> DovecotSqlConf.parse(file))
+                .hasMessage(file + ": dovecot-sql.conf line 3: not a 'key = value' line (not shown: it may be a secret)");
     }
 
     @Test
