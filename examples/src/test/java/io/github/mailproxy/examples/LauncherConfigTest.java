@@ -105,6 +105,58 @@ class LauncherConfigTest {
                 .hasMessage("imap.lisen: unknown key (java -jar mailproxy.jar --help lists the keys)");
     }
 
+    @Test
+    void unknownKeyInAFileIsNamedWithItsLine(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("m.properties"), "# listeners\n\nimap.listen = 127.0.0.1:1143\n"
+                + "pop3.lisen = 127.0.0.1:1110\n");
+
+        assertThatThrownBy(() -> LauncherConfig.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config file " + file + " line 4: pop3.lisen: unknown key"
+                        + " (java -jar mailproxy.jar --help lists the keys)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hunter2", "  hunter2  ", "my hunter2 passphrase", "hunter2\\\n  continued",
+        "h\\u0075nter2"})
+    void aStrayLineIsReportedByItsNumberNotItsText(String stray, @TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("m.properties"), "imap.listen = 127.0.0.1:1143\\\n  \n"
+                + "# auth.master.password = \\\n" + stray + "\npassdb = static\n");
+
+        assertThatThrownBy(() -> LauncherConfig.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config file " + file + " line 4: not a 'key = value' line (not shown: it may be a secret)")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hunter2==", "hunter2 = x", "hunter2:x", "Hunter2.x = y", "imap.hunter2! = x", "hunter2.imap = x"})
+    void anUnknownKeyThatMayBeASecretIsNotShown(String line, @TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("m.properties"), "passdb = static\n" + line + "\n");
+
+        assertThatThrownBy(() -> LauncherConfig.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config file " + file + " line 2: unknown key (not shown: it may be a secret)"
+                        + " (java -jar mailproxy.jar --help lists the keys)");
+    }
+
+    @Test
+    void anUnknownKeyThatMayBeASecretIsNotShownFromPropertiesEither() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("hunter2", "")))
+                .hasMessage("unknown key (not shown: it may be a secret) (java -jar mailproxy.jar --help lists the keys)");
+    }
+
+    @Test
+    void colonAndEscapesAndContinuationsAreReadAsPropertiesReadsThem(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("m.properties"), "\uFEFFimap.listen: 127.0.0.1:1143\n"
+                + "passdb=static\n! a comment\npassdb.static = proxy=y \\\n    host=127.0.0.1 port=10143\n");
+
+        Properties p = LauncherConfig.load(file);
+
+        assertThat(p).containsOnly(java.util.Map.entry("imap.listen", "127.0.0.1:1143"), java.util.Map.entry("passdb", "static"),
+                java.util.Map.entry("passdb.static", "proxy=y host=127.0.0.1 port=10143"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"passdb.jdbc.url", "passdb.passwd-file", "passdb.dovecot-sql-conf"})
     void passdbKeyOfAnotherKindIsRefused(String key) {
@@ -205,10 +257,10 @@ class LauncherConfigTest {
     }
 
     @Test
-    void staticArgsWithEmptyFieldNameAreRefused() {
-        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb.static", "proxy=y host=10.0.0.2 =x")))
+    void staticArgsWithEmptyFieldNameAreRefusedWithoutTheValue() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb.static", "proxy=y host=10.0.0.2 =hunter2")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("passdb.static: ");
+                .hasMessage("passdb.static: field 3 has an empty name (its value is not shown: it may be a secret)");
     }
 
     @Test
@@ -373,6 +425,17 @@ class LauncherConfigTest {
         assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null,
                 "passdb.jdbc.url", "jdbc:nosuchdb://x/y", "passdb.jdbc.query", "SELECT 1")))
                 .hasMessageStartingWith("passdb.jdbc.url: no JDBC driver for 'jdbc:nosuchdb://x/y'");
+    }
+
+    @Test
+    void jdbcUrlPasswordsAreMaskedInErrors() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null,
+                "passdb.jdbc.url", "jdbc:nosuchdb://proxy:hunter2@x/y?password=s3cret", "passdb.jdbc.query", "SELECT 1")))
+                .hasMessageStartingWith("passdb.jdbc.url: no JDBC driver for 'jdbc:nosuchdb://proxy:***@x/y?password=***'")
+                .hasMessageNotContaining("hunter2").hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "jdbc", "passdb.static", null,
+                "passdb.jdbc.url", "mariadb://x/y?password=s3cret", "passdb.jdbc.query", "SELECT 1")))
+                .hasMessage("passdb.jdbc.url: not a JDBC URL (jdbc:...): 'mariadb://x/y?password=***'");
     }
 
     @Test

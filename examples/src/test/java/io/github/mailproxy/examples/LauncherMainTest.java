@@ -54,8 +54,37 @@ class LauncherMainTest {
 
         assertThat(launcher.run(new String[] {"--config", file.toString()})).isEqualTo(2);
 
-        assertThat(err()).isEqualTo("mailproxy: imap.port: unknown key (java -jar mailproxy.jar --help lists the keys)"
-                + System.lineSeparator());
+        assertThat(err()).isEqualTo("mailproxy: config file " + file + " line 2: imap.port: unknown key"
+                + " (java -jar mailproxy.jar --help lists the keys)" + System.lineSeparator());
+    }
+
+    @Test
+    void aPasswordOnALineOfItsOwnIsReportedByLineNumberAndNeverPrinted(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("pasted.properties");
+        Files.writeString(file, "imap.listen = 127.0.0.1:0\nauth.master.password =\nhunter2\npassdb = static\n");
+
+        assertThat(launcher.run(new String[] {"--config", file.toString()})).isEqualTo(2);
+
+        assertThat(err()).isEqualTo("mailproxy: config file " + file
+                + " line 3: not a 'key = value' line (not shown: it may be a secret)" + System.lineSeparator());
+        assertThat(out() + err()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void aJdbcUrlPasswordIsMaskedInTheError(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("jdbc.properties");
+        Files.writeString(file, """
+                imap.listen = 127.0.0.1:0
+                passdb = jdbc
+                passdb.jdbc.url = jdbc:nosuchdb://db1/mail?user=proxy&password=hunter2
+                passdb.jdbc.query = SELECT 1
+                """);
+
+        assertThat(launcher.run(new String[] {"--config", file.toString()})).isEqualTo(2);
+
+        assertThat(err()).startsWith("mailproxy: passdb.jdbc.url: no JDBC driver for "
+                + "'jdbc:nosuchdb://db1/mail?user=proxy&password=***'");
+        assertThat(out() + err()).doesNotContain("hunter2");
     }
 
     @Test
