@@ -86,7 +86,7 @@ class PasswordSchemeFormatTest {
             assertThat(schemes.verify("x", "{my secret}rest")).isEqualTo(Verdict.UNKNOWN_SCHEME);
             assertThat(schemes.verifyCramMd5("{ROT13}frperg-inyhr", "<1@x>", "00")).isEqualTo(Verdict.UNKNOWN_SCHEME);
 
-            assertThat(log.text()).contains("unknown scheme ROT13").contains("unknown scheme SHA256.ROT13")
+            assertThat(log.text()).contains("unknown scheme; it cannot be verified\" scheme=ROT13").contains("scheme=SHA256.ROT13")
                     .doesNotContain("frperg").doesNotContain("my secret");
         }
         assertThat(schemes.schemeOf("{ROT13}x")).isEmpty();
