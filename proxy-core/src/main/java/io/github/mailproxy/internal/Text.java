@@ -6,6 +6,11 @@ import java.net.InetSocketAddress;
 public final class Text {
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /**
+     * Longest value logged as it is: a pre-login line may be 64 KB, and a user name that long must not
+     * turn every log line about it into 64 KB (or up to six times that once escaped).
+     */
+    static final int MAX_LOG_VALUE = 512;
 
     private Text() {
     }
@@ -48,7 +53,8 @@ public final class Text {
      * </ul>
      *
      * <p>So {@code nobody client=1.2.3.4} becomes {@code "nobody client=1.2.3.4"} and a parser reads
-     * one field. The format is go-logfmt's, with JSON's string escapes.
+     * one field. The format is go-logfmt's, with JSON's string escapes. A value over
+     * {@value #MAX_LOG_VALUE} characters is cut there and ends in {@code ...[N more]}.
      *
      * @param s the value, possibly from a client; may be {@code null}
      * @return the value as it goes after {@code key=}
@@ -57,7 +63,12 @@ public final class Text {
         if (s == null) {
             return "-";
         }
-        if (isPlainToken(s)) {
+        String more = "";
+        if (s.length() > MAX_LOG_VALUE) {
+            int cut = Character.isHighSurrogate(s.charAt(MAX_LOG_VALUE - 1)) ? MAX_LOG_VALUE - 1 : MAX_LOG_VALUE;
+            more = "...[" + (s.length() - cut) + " more]";
+            s = s.substring(0, cut);
+        } else if (isPlainToken(s)) {
             return s;
         }
         StringBuilder sb = new StringBuilder(s.length() + 8).append('"');
@@ -82,7 +93,7 @@ public final class Text {
             }
             i += n;
         }
-        return sb.append('"').toString();
+        return sb.append(more).append('"').toString();
     }
 
     private static boolean isPlainToken(String s) {

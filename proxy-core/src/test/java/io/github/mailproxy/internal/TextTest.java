@@ -19,6 +19,16 @@ class TextTest {
     }
 
     @Test
+    void aValueOverTheLimitIsCutAndSaysHowMuchIsLeftOut() {
+        String user = "u".repeat(65_536);
+        assertThat(Text.logValue(user)).isEqualTo("\"" + "u".repeat(Text.MAX_LOG_VALUE) + "...[65024 more]\"");
+        assertThat(Text.logValue("u".repeat(Text.MAX_LOG_VALUE))).isEqualTo("u".repeat(Text.MAX_LOG_VALUE));
+        // a surrogate pair is never split
+        String emoji = "a".repeat(Text.MAX_LOG_VALUE - 1) + "\uD83D\uDE00" + "z";
+        assertThat(Text.logValue(emoji)).isEqualTo("\"" + "a".repeat(Text.MAX_LOG_VALUE - 1) + "...[3 more]\"");
+    }
+
+    @Test
     void nullIsADashAndADashOrEmptyStringIsQuoted() {
         assertThat(Text.logValue(null)).isEqualTo("-");
         assertThat(Text.logValue("-")).isEqualTo("\"-\"");
