@@ -119,7 +119,8 @@ public final class Engine {
                 for (int i = 0; i < loops.length; i++) {
                     EventLoop loop = loops[i];
                     int index = i;
-                    AcceptBackoff backoff = new AcceptBackoff(Text.address(listener.address()), loop.name());
+                    AcceptBackoff backoff = new AcceptBackoff(
+                            Text.address((java.net.InetSocketAddress) server.getLocalAddress()), loop.name());
                     loop.register(server, SelectionKey.OP_ACCEPT,
                             key -> accept(key, server, listener, loop, index, backoff));
                 }
