@@ -75,6 +75,37 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * The error that stopped this server, if one did. An {@link Error} on an event loop (an
+     * {@code OutOfMemoryError}, a {@code StackOverflowError} in a PassDb or listener called there)
+     * leaves that loop's sessions in an unknown state, so the server fails fast: it logs the error
+     * once at ERROR, stops accepting (new clients are refused by the operating system), closes every
+     * session and stops its loops, as {@link #close()} would. An application that runs the server
+     * as its main job should then exit so that its supervisor restarts it:
+     *
+     * <pre>{@code
+     * server.start();
+     * server.awaitTermination(Duration.ofDays(365_000));   // until close() or a failure
+     * System.exit(server.failure().isPresent() ? 70 : 0);
+     * }</pre>
+     *
+     * @return the error, or empty while the server runs or after a normal {@link #close()}
+     */
+    public java.util.Optional<Throwable> failure() {
+        return engine.failure();
+    }
+
+    /**
+     * Waits until this server is closed: by {@link #close()}, or on its own after a {@link #failure()}.
+     *
+     * @param timeout how long to wait at most
+     * @return whether it is closed
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return engine.awaitTermination(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
      * Stops accepting, tells clients still logging in goodbye, closes every session and stops the
      * event loops. Waits up to the shutdown timeout. Idempotent.
      */
@@ -114,6 +145,7 @@ public final class ProxyServer implements AutoCloseable {
         private List<String> tlsProtocols;
         private javax.net.ssl.SSLContext backendSslContext;
         private io.github.mailproxy.internal.NetworkList loginTrustedNetworks;
+        private int maxPendingOutput = -1;
 
         private Builder() {
         }
@@ -410,6 +442,25 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
+         * Bounds what the proxy itself has written to a client and not yet sent, before login and
+         * during TLS handshakes: over it, the client's input is not read until the client has read
+         * enough replies. A client that pipelines commands by the megabyte and never reads thus
+         * holds this much output, its input buffer and a TLS record at most. After login the relay
+         * applies backpressure of its own. Dovecot's login processes use a 4 KiB output buffer
+         * (and disconnect when it is full); the default of 16 KiB holds the pipelined burst of any
+         * real client plus a whole TLS record, while 10,000 clients logging in hold 160 MB at most.
+         *
+         * @param bytes the bound in bytes; default 16384
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException if already set
+         */
+        public Builder maxPendingOutput(int bytes) {
+            this.maxPendingOutput = setPositive(this.maxPendingOutput, bytes, "maxPendingOutput");
+            return this;
+        }
+
+        /**
          * @return the server, not yet started
          * @throws IllegalStateException if no listener or no PassDb is configured, or two listeners
          *                               share an address
@@ -455,7 +506,8 @@ public final class ProxyServer implements AutoCloseable {
                     tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"),
                     passDbTimeout != null ? passDbTimeout : Duration.ofSeconds(30),
                     idleTimeout != null ? idleTimeout : Duration.ofSeconds(30),
-                    loginTrustedNetworks != null ? loginTrustedNetworks : io.github.mailproxy.internal.NetworkList.empty());
+                    loginTrustedNetworks != null ? loginTrustedNetworks : io.github.mailproxy.internal.NetworkList.empty(),
+                    maxPendingOutput > 0 ? maxPendingOutput : 16 * 1024);
             return new ProxyServer(config);
         }
 

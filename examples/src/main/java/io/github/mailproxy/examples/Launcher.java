@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>A configuration that cannot be used (unknown key, bad value, missing file, port in use) ends
- * the process with exit code 2 and one line naming the key or the port. Ctrl-C closes the server.
+ * the process with exit code 2 and one line naming the key or the port. Ctrl-C (SIGINT, SIGTERM)
+ * closes the server and exits with 0. If the server fails on its own (an {@code Error} such as
+ * {@code OutOfMemoryError} on an event loop, see {@link ProxyServer#failure()}), the process exits
+ * with {@value #EXIT_SOFTWARE} (BSD's {@code EX_SOFTWARE}) so that a supervisor restarts it.
  */
 public final class Launcher {
 
@@ -36,11 +39,14 @@ public final class Launcher {
 
     /** Exit code of a configuration that cannot be used. */
     static final int EXIT_CONFIG = 2;
+    /** Exit code of a server that failed while running. */
+    static final int EXIT_SOFTWARE = 70;
 
     private final PrintStream out;
     private final PrintStream err;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private AutoCloseable running;
+    private volatile boolean serverFailed;
 
     Launcher(PrintStream out, PrintStream err) {
         this.out = out;
@@ -130,7 +136,8 @@ public final class Launcher {
     int run(String[] args) {
         try {
             if (args.length == 0) {
-                return serve(Demo.start(Demo.IMAP_PORT, Demo.POP3_PORT), demo -> out.print(demo.banner()));
+                Demo demo = Demo.start(Demo.IMAP_PORT, Demo.POP3_PORT);
+                return serve(demo, demo.proxy(), d -> out.print(d.banner()));
             }
             if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
                 out.print(help());
@@ -139,11 +146,13 @@ public final class Launcher {
             if (args.length == 3 && args[0].equals("--demo")) {
                 int imap = ListenAddress.port("--demo IMAP_PORT", args[1], 0);
                 int pop3 = ListenAddress.port("--demo POP3_PORT", args[2], 0);
-                return serve(Demo.start(imap, pop3), demo -> out.print(demo.banner()));
+                Demo demo = Demo.start(imap, pop3);
+                return serve(demo, demo.proxy(), d -> out.print(d.banner()));
             }
             if (args.length == 2 && args[0].equals("--config")) {
                 LauncherConfig config = LauncherConfig.parse(LauncherConfig.load(Path.of(args[1])));
-                return serve(start(config), Launcher::logListeners);
+                RunningProxy proxy = start(config);
+                return serve(proxy, proxy.server(), Launcher::logListeners);
             }
             err.println("mailproxy: unexpected arguments; try --help");
             return EXIT_CONFIG;
@@ -186,13 +195,21 @@ public final class Launcher {
         LOG.info("mailproxy running; Ctrl-C stops it");
     }
 
-    /** Keeps the process up until Ctrl-C (or another signal) or {@link #stop()}, then closes what runs. */
-    private <T extends AutoCloseable> int serve(T started, Consumer<T> announce) {
+    /**
+     * Keeps the process up until Ctrl-C (or another signal), {@link #stop()} or a failure of the
+     * server, then closes what runs.
+     *
+     * @return 0, or {@link #EXIT_SOFTWARE} if the server failed
+     */
+    private <T extends AutoCloseable> int serve(T started, ProxyServer server, Consumer<T> announce) {
         synchronized (this) {
             running = started;
         }
         Thread hook = new Thread(this::stop, "mailproxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        Thread watch = new Thread(() -> watch(server), "mailproxy-watch");
+        watch.setDaemon(true);
+        watch.start();
         announce.accept(started);
         try {
             stopped.await();
@@ -200,12 +217,34 @@ public final class Launcher {
             Thread.currentThread().interrupt();
             stop();
         }
+        if (serverFailed) {
+            stop(); // what the server owns besides itself: the demo's backends, a JDBC pool
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
             // the JVM is shutting down: the hook is what stopped us
         }
+        if (serverFailed) {
+            err.println("mailproxy: the server failed (see the log); exiting with " + EXIT_SOFTWARE);
+            return EXIT_SOFTWARE;
+        }
         return 0;
+    }
+
+    /** Waits for the server to end; if it ended by failing, lets {@link #serve} return. */
+    private void watch(ProxyServer server) {
+        try {
+            while (!server.awaitTermination(java.time.Duration.ofDays(1))) {
+                // a server that runs for days: wait on
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
+        if (server.failure().isPresent()) {
+            serverFailed = true;
+            stopped.countDown();
+        }
     }
 
     /**

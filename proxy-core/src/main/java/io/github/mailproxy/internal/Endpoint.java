@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One socket of a session (the client's or the backend's) and what is buffered on it. Touched only
@@ -12,11 +13,16 @@ import java.util.ArrayDeque;
  *
  * <p>Buffers: {@link #in} is a pooled buffer (or, rarely, a larger heap buffer) in write mode that
  * holds input the protocol handler has not consumed; it is given back as soon as it is empty.
- * {@link #out} holds heap buffers, in read mode, of protocol replies not yet written.
+ * {@link #out} holds heap buffers, in read mode, of protocol replies not yet written; their bytes are
+ * counted in {@link #queuedBytes()} and in the server's shared counter, so that a session can stop
+ * reading a client whose replies pile up.
  */
 final class Endpoint {
 
     final SocketChannel channel;
+    /** The server-wide count of queued reply bytes, which this endpoint's count is part of. */
+    private final AtomicLong queuedTotal;
+    private long queued;
     SelectionKey key;
     Transport transport;
     ByteBuffer in;
@@ -32,20 +38,53 @@ final class Endpoint {
      * nothing may be read (STARTTLS pending) or the buffer is full.
      */
     boolean watchWhilePaused;
+    /**
+     * Replies to this peer are over the session's bound: read nothing more (except to notice the
+     * peer leaving, as {@link #watchWhilePaused} allows) until they drain.
+     */
+    boolean outputHeld;
     /** A TLS handshake is in progress on this endpoint. */
     boolean handshaking;
     boolean closed;
     /** A task to read input buffered inside the transport is queued on the loop. */
     boolean bufferedReadScheduled;
 
+    /** An endpoint counted on its own, for use outside a server (benchmarks). */
     Endpoint(SocketChannel channel) {
+        this(channel, new AtomicLong());
+    }
+
+    /**
+     * @param channel     the socket
+     * @param queuedTotal the server-wide count of queued reply bytes, kept up to date by this endpoint
+     */
+    Endpoint(SocketChannel channel, AtomicLong queuedTotal) {
         this.channel = channel;
+        this.queuedTotal = queuedTotal;
         this.transport = new PlainTransport(channel);
     }
 
     /** Queues a reply; the array is copied into a buffer of its own. */
     void queue(byte[] bytes) {
         out.add(ByteBuffer.wrap(bytes.clone()));
+        count(bytes.length);
+    }
+
+    /** @return bytes of replies queued and not yet handed to the transport */
+    long queuedBytes() {
+        return queued;
+    }
+
+    /** @return bytes waiting to be sent to this peer: queued replies and what the transport holds */
+    long unsentBytes() {
+        return queued + transport.pendingBytes();
+    }
+
+    private void count(long delta) {
+        if (delta != 0) {
+            queued += delta;
+            queuedTotal.addAndGet(delta);
+        }
     }
 
     /**
@@ -56,7 +95,12 @@ final class Endpoint {
     boolean flushOut() throws IOException {
         while (!out.isEmpty()) {
             ByteBuffer head = out.peekFirst();
-            transport.write(head);
+            int before = head.remaining();
+            try {
+                transport.write(head);
+            } finally {
+                count(head.remaining() - before);
+            }
             if (head.hasRemaining()) {
                 return false;
             }
@@ -77,8 +121,9 @@ final class Endpoint {
         }
         int ops = 0;
         if (handshaking) {
-            ops = SelectionKey.OP_READ;
-        } else if (wantRead && (!paused || watchWhilePaused)) {
+            // a peer that does not read our handshake records cannot go on anyway
+            ops = outputHeld ? 0 : SelectionKey.OP_READ;
+        } else if (wantRead && ((!paused && !outputHeld) || watchWhilePaused)) {
             ops = SelectionKey.OP_READ;
         }
         if (outputPending()) {
@@ -100,6 +145,7 @@ final class Endpoint {
         }
         in = null;
         out.clear();
+        count(-queued);
         transport.release();
         if (key != null) {
             key.cancel();

@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The running proxy: N event loops, each accepting on every listening socket and keeping the
  * sessions it accepted, and the counters. {@link io.github.mailproxy.ProxyServer} is its public face.
+ *
+ * <p>An {@link Error} on a loop fails the whole server fast ({@link #failure()}): a loop in an
+ * unknown state serving nobody is worse than a process a supervisor restarts.
  */
 public final class Engine {
 
@@ -48,6 +51,11 @@ public final class Engine {
     private final AtomicInteger buffersInUse = new AtomicInteger();
     private final AtomicInteger buffersPooled = new AtomicInteger();
     private final AtomicInteger openBackends = new AtomicInteger();
+    private final AtomicLong queuedReplyBytes = new AtomicLong();
+    private final RefusalLog refusals = new RefusalLog();
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
     private final SecureRandom random = new SecureRandom();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<Integer> boundPorts = new ArrayList<>();
@@ -88,12 +96,13 @@ public final class Engine {
         tlsProtocols = enabledTlsProtocols();
         loops = new EventLoop[config.eventLoops()];
         sessions = new ArrayList<>();
-        for (int i = 0; i < loops.length; i++) {
-            BufferPool pool = new BufferPool(bufferSize, MAX_IDLE_BUFFERS_PER_LOOP, buffersInUse, buffersPooled);
-            loops[i] = new EventLoop("mailproxy-loop-" + i, pool);
-            sessions.add(new HashSet<>());
-        }
         try {
+            for (int i = 0; i < loops.length; i++) {
+                BufferPool pool = new BufferPool(bufferSize, MAX_IDLE_BUFFERS_PER_LOOP, buffersInUse, buffersPooled);
+                int index = i;
+                loops[i] = new EventLoop("mailproxy-loop-" + i, pool, t -> loopFailed(index, t));
+                sessions.add(new HashSet<>());
+            }
             for (Listener listener : config.listeners()) {
                 ServerSocketChannel server = ServerSocketChannel.open();
                 servers.add(server);
@@ -110,13 +119,14 @@ public final class Engine {
                 for (int i = 0; i < loops.length; i++) {
                     EventLoop loop = loops[i];
                     int index = i;
-                    loop.register(server, SelectionKey.OP_ACCEPT, key -> accept(server, listener, loop, index));
+                    AcceptBackoff backoff = new AcceptBackoff(
+                            Text.address((java.net.InetSocketAddress) server.getLocalAddress()), loop.name());
+                    loop.register(server, SelectionKey.OP_ACCEPT,
+                            key -> accept(key, server, listener, loop, index, backoff));
                 }
             }
         } catch (IOException | RuntimeException e) {
-            for (ServerSocketChannel s : servers) {
-                s.close();
-            }
+            releaseAfterFailedStart(e);
             throw e;
         }
         resolver = new ThreadPoolExecutor(1, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024), r -> {
@@ -127,7 +137,39 @@ public final class Engine {
         for (EventLoop loop : loops) {
             loop.start();
         }
+        loops[0].execute(this::scheduleRefusalSummary);
         started = true;
+    }
+
+    /** Closes what a failed {@link #start()} opened, so that it may be called again. */
+    private void releaseAfterFailedStart(Exception e) {
+        for (ServerSocketChannel s : servers) {
+            try {
+                s.close();
+            } catch (IOException x) {
+                e.addSuppressed(x);
+            }
+        }
+        servers.clear();
+        boundPorts.clear();
+        for (EventLoop loop : loops) {
+            if (loop != null) {
+                loop.closeUnstarted();
+            }
+        }
+        loops = null;
+        sessions = null;
+    }
+
+    /** Runs on loop 0 every interval: a timer, not a thread, writes the refusal summary. */
+    private void scheduleRefusalSummary() {
+        if (closed) {
+            return;
+        }
+        loops[0].schedule(RefusalLog.INTERVAL_NANOS, () -> {
+            refusals.flush();
+            scheduleRefusalSummary();
+        });
     }
 
     private String[] enabledTlsProtocols() {
@@ -169,22 +211,44 @@ public final class Engine {
         }
     }
 
-    private void accept(ServerSocketChannel server, Listener listener, EventLoop loop, int index) {
+    private void accept(SelectionKey key, ServerSocketChannel server, Listener listener, EventLoop loop, int index,
+                        AcceptBackoff backoff) {
         for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
             SocketChannel channel;
             try {
                 channel = server.accept();
-                if (channel == null) {
-                    return;
+            } catch (IOException e) {
+                if (server.isOpen() && !closed) {
+                    pauseAccepting(key, loop, backoff.failed(e, System.nanoTime()));
                 }
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            if (backoff.troubled()) {
+                backoff.succeeded(System.nanoTime());
+            }
+            try {
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             } catch (IOException e) {
-                LOG.warn("accept on {} failed: {}", listener.address(), e.toString());
-                return;
+                LOG.debug("accepted connection unusable: {}", e.toString());
+                closeQuietly(channel);
+                continue;
             }
             openSession(loop, index, listener, channel, !admit(channel));
         }
+    }
+
+    /** Stops accepting on one listener of one loop for a while; the loop goes on serving its sessions. */
+    private static void pauseAccepting(SelectionKey key, EventLoop loop, long pauseNanos) {
+        key.interestOps(0);
+        loop.schedule(pauseNanos, () -> {
+            if (key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        });
     }
 
     /** Counts a new connection against the limits; one over a limit is still counted, and refused politely. */
@@ -270,7 +334,60 @@ public final class Engine {
      * @param cause a short token naming the cause, such as {@code connection-limit}
      */
     void refused(String cause) {
-        LOG.debug("refused cause={}", cause);
+        refusals.refused(cause);
+    }
+
+    /** @return the server-wide count of reply bytes queued on sessions and not yet written */
+    AtomicLong queuedReplyBytes() {
+        return queuedReplyBytes;
+    }
+
+    /**
+     * A loop died of an {@link Error}. Runs on that loop's thread, which closes its sessions here
+     * (no other thread may); another thread closes the rest of the server, since {@link #close()}
+     * waits for the loops.
+     */
+    private void loopFailed(int index, Throwable t) {
+        boolean first = failure.compareAndSet(null, t);
+        if (first) {
+            try {
+                LOG.error("event loop {} failed; the server stops", loops[index].name(), t);
+            } catch (Throwable logFailure) {
+                t.addSuppressed(logFailure); // out of memory even for that: the failure is still reported
+            }
+        }
+        for (Session s : new ArrayList<>(sessions.get(index))) {
+            try {
+                s.closeNow();
+            } catch (Throwable closeFailure) {
+                // the session is half gone; its socket is closed with the selector
+                sessions.get(index).remove(s);
+            }
+        }
+        if (first) {
+            try {
+                Thread stopper = new Thread(this::close, "mailproxy-stop");
+                stopper.start();
+            } catch (Throwable noThread) {
+                close();
+            }
+        }
+    }
+
+    /** @return the error that stopped the server, if one did */
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure.get());
+    }
+
+    /**
+     * Waits until the server is closed, by {@link #close()} or after a {@link #failure()}.
+     *
+     * @param timeout how long to wait at most
+     * @return whether it is closed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitTermination(java.time.Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     void backendOpened() {
@@ -333,7 +450,8 @@ public final class Engine {
     /** @return the counters now */
     public ProxyStats stats() {
         return new ProxyStats(openSessions.get(), totalSessions.get(), buffersInUse.get(), buffersPooled.get(),
-                openBackends.get(), authCache == null ? 0 : authCache.hits(), authCache == null ? 0 : authCache.misses());
+                openBackends.get(), authCache == null ? 0 : authCache.hits(), authCache == null ? 0 : authCache.misses(),
+                queuedReplyBytes.get());
     }
 
     /** Stops accepting, says goodbye to clients logging in, closes all sessions and stops the loops. */
@@ -344,6 +462,7 @@ public final class Engine {
             }
             closed = true;
             if (!started) {
+                terminated.countDown();
                 return;
             }
         }
@@ -383,5 +502,7 @@ public final class Engine {
             loop.shutdown(config.shutdownTimeout().toMillis());
         }
         resolver.shutdownNow();
+        refusals.flush();
+        terminated.countDown();
     }
 }

@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * One selector thread. Every channel registered here, and the state of every session on it, is
  * touched only by this thread; other threads hand work over with {@link #execute(Runnable)}, which
  * wakes the selector only when it is (or is about to be) blocked.
+ *
+ * <p>A {@link RuntimeException} from a session's code costs that session only. An {@link Error}
+ * ({@code OutOfMemoryError}, {@code StackOverflowError}) leaves the loop in an unknown state, so it
+ * ends the loop: the failure handler given at construction runs on the dying thread, then every
+ * channel still registered is closed with the selector.
  */
 final class EventLoop implements Executor {
 
@@ -62,13 +67,39 @@ final class EventLoop implements Executor {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final Consumer<SelectionKey> onKey = this::onKey;
     private final BufferPool pool;
+    private final Consumer<Throwable> onFailure;
     private volatile boolean running = true;
 
-    EventLoop(String name, BufferPool pool) throws IOException {
+    /**
+     * @param name      the thread's name
+     * @param pool      this loop's buffers
+     * @param onFailure called on the loop's thread, before its channels are closed, when an
+     *                  {@link Error} (or an unexpected exception outside any session) ends the loop
+     * @throws IOException if no selector can be opened
+     */
+    EventLoop(String name, BufferPool pool, Consumer<Throwable> onFailure) throws IOException {
         this.selector = Selector.open();
         this.pool = pool;
+        this.onFailure = onFailure;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
+    }
+
+    /** Closes the selector of a loop that was never started (a server that failed to start). */
+    void closeUnstarted() {
+        if (thread.getState() != Thread.State.NEW) {
+            throw new IllegalStateException("the loop was started");
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.debug("closing selector", e);
+        }
+    }
+
+    /** @return this loop's thread name */
+    String name() {
+        return thread.getName();
     }
 
     void start() {
@@ -122,6 +153,7 @@ final class EventLoop implements Executor {
     }
 
     private void run() {
+        Throwable failure = null;
         try {
             while (running) {
                 long timeoutMillis = 0;
@@ -142,9 +174,18 @@ final class EventLoop implements Executor {
         } catch (ClosedSelectorException e) {
             // closed during shutdown
         } catch (Throwable t) {
-            LOG.error("event loop {} died", thread.getName(), t);
+            failure = t;
         } finally {
-            runTasks();
+            if (failure != null) {
+                running = false;
+                try {
+                    onFailure.accept(failure);
+                } catch (Throwable t) {
+                    failure.addSuppressed(t); // nothing better to do: the channels are closed below
+                }
+            } else {
+                runTasks();
+            }
             try {
                 for (SelectionKey key : selector.keys()) {
                     closeQuietly(key);

@@ -39,6 +39,11 @@ final class PlainTransport implements Transport {
     }
 
     @Override
+    public int pendingBytes() {
+        return 0;
+    }
+
+    @Override
     public boolean secured() {
         return false;
     }

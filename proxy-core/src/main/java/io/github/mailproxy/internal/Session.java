@@ -46,6 +46,7 @@ final class Session implements ClientSession {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int READS_PER_EVENT = 16;
+    private static final int MAX_PIECE_EXTENSIONS = 8;
 
     private final Engine engine;
     private final EventLoop loop;
@@ -92,7 +93,7 @@ final class Session implements ClientSession {
         this.pool = loop.pool();
         this.listener = listener;
         this.id = id;
-        this.client = new Endpoint(channel);
+        this.client = new Endpoint(channel, engine.queuedReplyBytes());
         this.peerAddress = (InetSocketAddress) channel.getRemoteAddress();
         this.clientAddress = peerAddress;
         this.localAddress = (InetSocketAddress) channel.getLocalAddress();
@@ -259,10 +260,7 @@ final class Session implements ClientSession {
             return;
         }
         client.paused = false;
-        if (!resumeScheduled) {
-            resumeScheduled = true;
-            loop.execute(this::resume);
-        }
+        scheduleResume();
     }
 
     private void resume() {
@@ -527,13 +525,41 @@ final class Session implements ClientSession {
     }
 
     /**
-     * A paused client (waiting for the PassDb or the backend login) is still read from, into its
-     * bounded buffer, so that a client that goes away is noticed at once and not at the backend timeout.
+     * A paused client (waiting for the PassDb or the backend login), or one whose replies are held
+     * back, is still read from, into its bounded buffer, so that a client that goes away is noticed
+     * at once and not at a timeout. Once held-back replies have drained, buffered input is offered
+     * again.
      */
     private void updateClientInterest() {
+        boolean wasHeld = client.outputHeld;
+        boolean held = holdClientInput();
         client.watchWhilePaused = state == State.PRELOGIN && !tlsRequested
                 && (client.in == null || client.in.hasRemaining());
         client.updateInterest();
+        if (wasHeld && !held && state == State.PRELOGIN && !client.paused) {
+            scheduleResume();
+        }
+    }
+
+    /**
+     * Before login a client can make us write far more than it sends (pipelined CAPABILITY) without
+     * ever reading; past the bound its input waits until the replies drain. After login the relay
+     * pipes apply backpressure of their own, per direction, so this bound would only couple them.
+     *
+     * @return whether the client's unsent replies are over the bound; kept in {@code client.outputHeld}
+     */
+    private boolean holdClientInput() {
+        boolean held = (state == State.PRELOGIN || state == State.TLS_ACCEPT)
+                && client.unsentBytes() > engine.config().maxPendingOutput();
+        client.outputHeld = held;
+        return held;
+    }
+
+    private void scheduleResume() {
+        if (!resumeScheduled) {
+            resumeScheduled = true;
+            loop.execute(this::resume);
+        }
     }
 
     /** Sets interest ops, and makes sure input decrypted ahead (invisible to the selector) gets read. */
@@ -550,7 +576,7 @@ final class Session implements ClientSession {
     }
 
     private void scheduleBufferedRead(Endpoint ep) {
-        if (ep.bufferedReadScheduled || ep.closed || ep.paused || ep.handshaking || !ep.wantRead
+        if (ep.bufferedReadScheduled || ep.closed || ep.paused || ep.outputHeld || ep.handshaking || !ep.wantRead
                 || !ep.transport.hasBufferedInput()) {
             return;
         }
@@ -640,7 +666,7 @@ final class Session implements ClientSession {
             if (ep.closed || state != State.PRELOGIN) {
                 return;
             }
-            if (ep.paused) {
+            if (ep.paused || (ep == client && holdClientInput())) {
                 watchPaused(ep);
                 return;
             }
@@ -725,7 +751,7 @@ final class Session implements ClientSession {
         dispatching = true;
         try {
             if (ep == client) {
-                handler.onInput(in);
+                offerToClient(in);
             } else if (backendHandler != null) {
                 backendHandler.onInput(in);
             }
@@ -737,6 +763,59 @@ final class Session implements ClientSession {
             }
         }
         afterDispatch();
+    }
+
+    /**
+     * Hands client input to the protocol handler a line at a time, so that the replies to pipelined
+     * commands stop at the output bound rather than at the end of the buffer. To the handler this is
+     * input arriving in pieces, which it handles anyway. A frame longer than a line (a command with
+     * literals) is offered in growing pieces; after {@link #MAX_PIECE_EXTENSIONS} the whole rest is
+     * offered, so a handler that rescans its frame is called a bounded number of times.
+     *
+     * @param in the client's input in read mode; its limit is restored on return
+     */
+    private void offerToClient(ByteBuffer in) {
+        int end = in.limit();
+        int pieceEnd = in.position();
+        int extensions = 0;
+        while (in.hasRemaining() && clientMayGoOn()) {
+            int start = in.position();
+            pieceEnd = extensions < MAX_PIECE_EXTENSIONS ? lineEnd(in, Math.max(start, pieceEnd), end) : end;
+            in.limit(pieceEnd);
+            try {
+                handler.onInput(in);
+            } finally {
+                // once the session closed, the buffer is back in the pool: not ours to touch
+                if (client.in == in) {
+                    in.limit(end);
+                }
+            }
+            if (client.in != in) {
+                return;
+            }
+            if (in.position() > start) {
+                extensions = 0;
+            } else if (pieceEnd == end) {
+                return; // all of it offered, no whole frame yet
+            } else {
+                extensions++;
+            }
+        }
+    }
+
+    private boolean clientMayGoOn() {
+        return state == State.PRELOGIN && !client.paused && !client.closed && !tlsRequested && !relayRequested
+                && !holdClientInput();
+    }
+
+    /** @return the index after the first LF at or after {@code from}, or {@code end} if there is none */
+    private static int lineEnd(ByteBuffer in, int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (in.get(i) == '\n') {
+                return i + 1;
+            }
+        }
+        return end;
     }
 
     private void afterDispatch() {
@@ -900,7 +979,7 @@ final class Session implements ClientSession {
 
     private void connectTo(InetSocketAddress address) throws IOException {
         SocketChannel channel = SocketChannel.open();
-        Endpoint ep = new Endpoint(channel);
+        Endpoint ep = new Endpoint(channel, engine.queuedReplyBytes());
         backend = ep;
         engine.backendOpened();
         channel.configureBlocking(false);

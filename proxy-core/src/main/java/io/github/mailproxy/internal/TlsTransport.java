@@ -168,6 +168,11 @@ final class TlsTransport implements Transport {
     }
 
     @Override
+    public int pendingBytes() {
+        return netOut == null ? 0 : netOut.position();
+    }
+
+    @Override
     public boolean secured() {
         return true;
     }

@@ -41,6 +41,9 @@ interface Transport {
     /** @return whether the transport itself needs the socket to become writable */
     boolean needsWrite();
 
+    /** @return bytes consumed by {@link #write} and not yet sent (TLS records waiting for the socket) */
+    int pendingBytes();
+
     /** @return whether the transport is secured by TLS */
     boolean secured();
 
