@@ -351,7 +351,7 @@ public final class Engine {
         boolean first = failure.compareAndSet(null, t);
         if (first) {
             try {
-                LOG.error("event loop {} failed; the server stops", loops[index].name(), t);
+                LOG.error("msg=\"event loop failed; the server stops\" loop={} error={}", loops[index].name(), t.getClass().getName(), t);
             } catch (Throwable logFailure) {
                 t.addSuppressed(logFailure); // out of memory even for that: the failure is still reported
             }
