@@ -17,7 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Dovecot's auth penalty: every failed login from an address (an IPv6 /64 counts as one, see
  * {@link AddressKey}) doubles the delay of that address's failure replies, from the base failure
- * delay (Dovecot's {@code auth_failure_delay}, 2 s) up to 15 s: 2, 4, 8, 15, 15 s.
+ * delay (Dovecot's {@code auth_failure_delay}, 2 s) up to 15 s: 2, 4, 8, 15, 15 s (see {@link #delay}
+ * for other bases).
  *
  * <p>As in Dovecot ({@code src/anvil/penalty.c}, {@code src/auth/auth-penalty.c}):
  * <ul>
@@ -144,12 +145,20 @@ final class AuthPenalty {
     }
 
     /**
+     * Dovecot's steps are 2, 4, 8 and 15 s: the base doubled, capped at 7.5 times the base. The cap
+     * scales with a smaller base (200 ms: 0.2, 0.4, 0.8, 1.5 s) and never exceeds 15 s, unless the
+     * base itself is larger.
+     *
      * @param failures failures counted for an address, at least one
-     * @return the base delay doubled per failure after the first, capped at 15 s (or the base, if larger)
+     * @return the delay of the reply to the latest of them
      */
     Duration delay(int failures) {
-        Duration cap = base.compareTo(MAX_DELAY) > 0 ? base : MAX_DELAY;
-        Duration d = base.multipliedBy(1L << Math.min(Math.max(failures, 1) - 1, MAX_DOUBLINGS));
+        Duration cap = base.compareTo(MAX_DELAY) >= 0 ? base : base.multipliedBy(15).dividedBy(2);
+        cap = cap.compareTo(MAX_DELAY) > 0 && base.compareTo(MAX_DELAY) < 0 ? MAX_DELAY : cap;
+        Duration d = base;
+        for (int i = 1; i < failures && d.compareTo(cap) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
         return d.compareTo(cap) > 0 ? cap : d;
     }
 }
