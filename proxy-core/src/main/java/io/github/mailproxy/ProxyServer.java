@@ -129,6 +129,7 @@ public final class ProxyServer implements AutoCloseable {
         private Duration passDbTimeout;
         private Duration idleTimeout;
         private com.github.benmanes.caffeine.cache.Scheduler scheduler;
+        private com.github.benmanes.caffeine.cache.Ticker ticker;
         private Duration backendConnectTimeout;
         private Duration shutdownTimeout;
         private int eventLoops = -1;
@@ -213,7 +214,9 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
-         * @param maxConnectionsPerIp client connections from one IP address at once; default 1000
+         * @param maxConnectionsPerIp client connections from one IP address at once (an IPv6 /64 counts
+         *                            as one address; clients in {@link #loginTrustedNetworks(String...)}
+         *                            are not held to it); default 1000
          * @return this builder
          */
         public Builder maxConnectionsPerIp(int maxConnectionsPerIp) {
@@ -222,9 +225,14 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
-         * @param maxLoginsPerIpPerMinute login attempts from one IP address per minute; over it the client
-         *                                is told to try later ({@code [UNAVAILABLE]}, {@code [SYS/TEMP]})
-         *                                without the PassDb being asked; default 1000
+         * An opt-in cap on login attempts per minute from one client address (an IPv6 /64 counts as
+         * one); over it the client is told to try later ({@code [UNAVAILABLE]}, {@code [SYS/TEMP]})
+         * without the PassDb being asked. Default: no cap. Successful logins count too, so a cap
+         * throttles webmail servers and large NATs that log in often; repeated wrong passwords are
+         * already slowed by the auth penalty (see {@link #authFailureDelay(Duration)}), and clients in
+         * {@link #loginTrustedNetworks(String...)} are never counted.
+         *
+         * @param maxLoginsPerIpPerMinute login attempts from one address per minute
          * @return this builder
          */
         public Builder maxLoginsPerIpPerMinute(int maxLoginsPerIpPerMinute) {
@@ -300,8 +308,14 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
-         * @param authFailureDelay how long the reply to a failed authentication is held back, as
-         *                         Dovecot's {@code auth_failure_delay}; default 2 s; zero for none
+         * How long the reply to a failed login is held back, as Dovecot's {@code auth_failure_delay},
+         * raised per client address by Dovecot's auth penalty: each further failure from the address
+         * (an IPv6 /64 counts as one) doubles it, up to 15 s (2, 4, 8, 15 s with the default), except
+         * that failing again with the same user and password does not raise it. The penalty is
+         * forgotten an hour after the address's last failure and cleared by a successful login from
+         * it; clients in {@link #loginTrustedNetworks(String...)} get the plain delay.
+         *
+         * @param authFailureDelay the delay of a first failure; default 2 s; zero for no delay and no penalty
          * @return this builder
          */
         public Builder authFailureDelay(Duration authFailureDelay) {
@@ -322,6 +336,20 @@ public final class ProxyServer implements AutoCloseable {
         public Builder scheduler(com.github.benmanes.caffeine.cache.Scheduler scheduler) {
             requireUnset(this.scheduler, "scheduler");
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * The clock that expiring per-address state is measured by: the auth penalty (an hour after
+         * the last failure) and the login rate of {@link #maxLoginsPerIpPerMinute(int)}. Default
+         * Caffeine's {@code Ticker.systemTicker()}; tests may pass one they advance by hand.
+         *
+         * @param ticker nanosecond time source
+         * @return this builder
+         */
+        public Builder ticker(com.github.benmanes.caffeine.cache.Ticker ticker) {
+            requireUnset(this.ticker, "ticker");
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
@@ -502,12 +530,13 @@ public final class ProxyServer implements AutoCloseable {
                     scheduler != null ? scheduler : com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(),
                     maxConnections > 0 ? maxConnections : 100_000,
                     maxConnectionsPerIp > 0 ? maxConnectionsPerIp : 1000,
-                    maxLoginsPerIpPerMinute > 0 ? maxLoginsPerIpPerMinute : 1000,
+                    maxLoginsPerIpPerMinute > 0 ? maxLoginsPerIpPerMinute : 0,
                     tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"),
                     passDbTimeout != null ? passDbTimeout : Duration.ofSeconds(30),
                     idleTimeout != null ? idleTimeout : Duration.ofSeconds(30),
                     loginTrustedNetworks != null ? loginTrustedNetworks : io.github.mailproxy.internal.NetworkList.empty(),
-                    maxPendingOutput > 0 ? maxPendingOutput : 16 * 1024);
+                    maxPendingOutput > 0 ? maxPendingOutput : 16 * 1024,
+                    ticker != null ? ticker : com.github.benmanes.caffeine.cache.Ticker.systemTicker());
             return new ProxyServer(config);
         }
 

@@ -70,7 +70,8 @@ public enum ConfigKey {
     /** How long the auth cache keeps an entry. */
     AUTH_CACHE_TTL("auth.cache.ttl", "duration", "1h", "how long a cached result is kept (auth_cache_ttl)"),
     /** How long a failed login's reply is held back. */
-    AUTH_FAILURE_DELAY("auth.failure-delay", "duration", "2s", "reply to a failed login held back (auth_failure_delay)"),
+    AUTH_FAILURE_DELAY("auth.failure-delay", "duration", "2s",
+            "failed login's reply held back (auth_failure_delay), doubled per failure from an IP to 15s (auth penalty)"),
 
     /** How long a client may take to log in. */
     LOGIN_TIMEOUT("login.timeout", "duration", "60s", "from connecting to logged in"),
@@ -85,9 +86,14 @@ public enum ConfigKey {
     /** Connections at once. */
     MAX_CONNECTIONS("max.connections", "number", "100000", "client connections at once"),
     /** Connections at once from one IP. */
-    MAX_CONNECTIONS_PER_IP("max.connections.per-ip", "number", "1000", "client connections at once from one IP"),
+    MAX_CONNECTIONS_PER_IP("max.connections.per-ip", "number", "1000",
+            "client connections at once from one IP (IPv6: per /64)"),
     /** Login attempts per IP per minute. */
-    MAX_LOGINS_PER_IP("max.logins.per-ip", "number", "1000", "login attempts per minute from one IP"),
+    MAX_LOGINS_PER_IP("max.logins.per-ip", "number", "off",
+            "opt-in cap on logins per minute from one IP (IPv6: per /64), successful ones included"),
+    /** Clients trusted to speak for others. */
+    LOGIN_TRUSTED_NETWORKS("login.trusted-networks", "IPs and CIDRs", "none",
+            "no auth penalty or per-IP limits; may forward their client's address (login_trusted_networks)"),
     /** Where plaintext authentication is allowed. */
     PLAINTEXT_AUTH("plaintext.auth", "always|tls-or-loopback|tls-only", "tls-or-loopback",
             "where LOGIN, PLAIN and USER/PASS are allowed (disable_plaintext_auth)");

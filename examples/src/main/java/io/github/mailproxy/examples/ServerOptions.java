@@ -19,21 +19,23 @@ import java.util.List;
  * @param plaintextAuth           {@code plaintext.auth}
  * @param backendTrusted          {@code backend.trusted}
  * @param tlsProtocols            {@code tls.protocols}
+ * @param loginTrustedNetworks    {@code login.trusted-networks}: addresses and CIDR networks
  */
 public record ServerOptions(Duration loginTimeout, Duration idleTimeout, Duration backendTimeout,
                             Duration authFailureDelay, Integer maxConnections, Integer maxConnectionsPerIp,
                             Integer maxLoginsPerIpPerMinute, PlaintextAuth plaintextAuth, Boolean backendTrusted,
-                            List<String> tlsProtocols) {
+                            List<String> tlsProtocols, List<String> loginTrustedNetworks) {
 
     /** @return options that leave every default of the builder in place */
     public static ServerOptions defaults() {
-        return new ServerOptions(null, null, null, null, null, null, null, null, null, null);
+        return new ServerOptions(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** @return a copy with {@code auth.failure-delay} set, as the demo and tests want no delay */
     ServerOptions withAuthFailureDelay(Duration delay) {
         return new ServerOptions(loginTimeout, idleTimeout, backendTimeout, delay, maxConnections,
-                maxConnectionsPerIp, maxLoginsPerIpPerMinute, plaintextAuth, backendTrusted, tlsProtocols);
+                maxConnectionsPerIp, maxLoginsPerIpPerMinute, plaintextAuth, backendTrusted, tlsProtocols,
+                loginTrustedNetworks);
     }
 
     static ServerOptions parse(ConfigValues v) {
@@ -48,7 +50,22 @@ public record ServerOptions(Duration loginTimeout, Duration idleTimeout, Duratio
                 v.positiveInt(ConfigKey.MAX_LOGINS_PER_IP),
                 plaintext == null ? null : PlaintextAuth.valueOf(plaintext.replace('-', '_').toUpperCase(java.util.Locale.ROOT)),
                 v.bool(ConfigKey.BACKEND_TRUSTED),
-                v.list(ConfigKey.TLS_PROTOCOLS));
+                v.list(ConfigKey.TLS_PROTOCOLS),
+                trustedNetworks(v));
+    }
+
+    private static List<String> trustedNetworks(ConfigValues v) {
+        List<String> networks = v.list(ConfigKey.LOGIN_TRUSTED_NETWORKS);
+        if (networks == null) {
+            return null;
+        }
+        try {
+            ProxyServer.builder().loginTrustedNetworks(networks.toArray(String[]::new));  // checks each entry
+        } catch (IllegalArgumentException e) {
+            String why = e.getMessage().substring(e.getMessage().indexOf(':') + 1).strip();
+            throw new ConfigException(ConfigKey.LOGIN_TRUSTED_NETWORKS.key() + ": " + why, e);
+        }
+        return networks;
     }
 
     /**
@@ -86,6 +103,9 @@ public record ServerOptions(Duration loginTimeout, Duration idleTimeout, Duratio
         }
         if (tlsProtocols != null) {
             b.tlsProtocols(tlsProtocols.toArray(String[]::new));
+        }
+        if (loginTrustedNetworks != null) {
+            b.loginTrustedNetworks(loginTrustedNetworks.toArray(String[]::new));
         }
     }
 }

@@ -326,8 +326,34 @@ class LauncherConfigTest {
                 "backend.trusted", "true", "tls.protocols", "TLSv1.3"));
 
         assertThat(config.options()).isEqualTo(new ServerOptions(Duration.ofSeconds(45), Duration.ofMillis(500),
-                Duration.ofMinutes(2), Duration.ZERO, 500, 20, 60, PlaintextAuth.TLS_ONLY, true, List.of("TLSv1.3")));
+                Duration.ofMinutes(2), Duration.ZERO, 500, 20, 60, PlaintextAuth.TLS_ONLY, true, List.of("TLSv1.3"),
+                null));
         assertThat(config.newServer()).isNotNull();
+    }
+
+    @Test
+    void loginTrustedNetworksAreAListOfAddressesAndNetworksSeparatedByCommasOrSpaces() {
+        LauncherConfig config = LauncherConfig.parse(valid("login.trusted-networks",
+                "10.0.0.0/8 192.168.1.5, 2001:db8::/48,::1"));
+
+        assertThat(config.options().loginTrustedNetworks())
+                .containsExactly("10.0.0.0/8", "192.168.1.5", "2001:db8::/48", "::1");
+        assertThat(config.newServer()).isNotNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mail.example.org", "10.0.0.0/33", "10.0.0.0/x", "10.0.0.0/8 nonsense"})
+    void aBadTrustedNetworkIsNamedWithItsKey(String value) {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("login.trusted-networks", value)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("login.trusted-networks: ");
+    }
+
+    @Test
+    void theLoginRateCapIsOffUnlessSet() {
+        assertThat(ConfigKey.MAX_LOGINS_PER_IP.defaultValue()).isEqualTo("off");
+        assertThat(LauncherConfig.parse(valid()).options().maxLoginsPerIpPerMinute()).isNull();
+        assertThat(Launcher.help()).contains("login.trusted-networks").contains("max.logins.per-ip");
     }
 
     @Test

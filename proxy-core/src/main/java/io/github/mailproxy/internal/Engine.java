@@ -62,6 +62,11 @@ public final class Engine {
     private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Integer> connectionsPerIp =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, AtomicInteger> loginsPerIp;
+    private final AuthPenalty authPenalty;
+    /** Whether an address is one of this host's: asked of the OS at most once a minute per address. */
+    private final com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, Boolean> localAddresses =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                    .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(1024).build();
     private String[] tlsProtocols;
     private EventLoop[] loops;
     private List<Set<Session>> sessions;
@@ -79,8 +84,9 @@ public final class Engine {
         this.sessionSettings = config.sessionSettings();
         this.authCache = config.authCache() == null ? null : new AuthCache(config.authCache(), config.passDb());
         this.passDb = authCache != null ? authCache : config.passDb();
-        this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+        this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().ticker(config.ticker())
                 .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(100_000).build();
+        this.authPenalty = new AuthPenalty(config.authFailureDelay(), config.ticker());
     }
 
     /**
@@ -192,12 +198,58 @@ public final class Engine {
     }
 
     /**
-     * Counts a login attempt from an address.
+     * Counts a login attempt from an address (an IPv6 /64 counts as one), when a per-minute cap is
+     * set: by default there is none, so that a webmail server or a large NAT is never refused for
+     * logging in often. Callers skip trusted clients.
      *
      * @return whether it is within the per-minute limit
      */
     boolean loginAllowed(java.net.InetAddress address) {
-        return loginsPerIp.get(address, a -> new AtomicInteger()).incrementAndGet() <= config.maxLoginsPerIpPerMinute();
+        int max = config.maxLoginsPerIpPerMinute();
+        return max <= 0 || loginsPerIp.get(AddressKey.of(address), a -> new AtomicInteger()).incrementAndGet() <= max;
+    }
+
+    /** @return the failed-login penalties by client address */
+    AuthPenalty authPenalty() {
+        return authPenalty;
+    }
+
+    /**
+     * Whether connecting to an address would reach one of this server's own listeners: a proxy loop.
+     * A listener on a wildcard address matches any address of this host (loopback included).
+     *
+     * @param address a resolved backend address
+     * @return whether it is one of the bound listening addresses
+     */
+    boolean isOwnListener(java.net.InetSocketAddress address) {
+        java.net.InetAddress ip = address.getAddress();
+        if (ip == null || !started) {
+            return false;
+        }
+        for (int i = 0; i < boundPorts.size() && i < config.listeners().size(); i++) {
+            if (boundPorts.get(i) != address.getPort()) {
+                continue;
+            }
+            java.net.InetAddress bound = config.listeners().get(i).address().getAddress();
+            if ((bound == null || bound.isAnyLocalAddress()) ? isLocalAddress(ip) : bound.equals(ip)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isLocalAddress(java.net.InetAddress ip) {
+        if (ip.isLoopbackAddress() || ip.isAnyLocalAddress()) {
+            return true;
+        }
+        // only asked when the port is one of ours, which real backends elsewhere rarely share
+        return localAddresses.get(ip, a -> {
+            try {
+                return java.net.NetworkInterface.getByInetAddress(a) != null;
+            } catch (java.net.SocketException e) {
+                return false;
+            }
+        });
     }
 
     private static int bufferSize() {
@@ -251,18 +303,23 @@ public final class Engine {
         });
     }
 
-    /** Counts a new connection against the limits; one over a limit is still counted, and refused politely. */
+    /**
+     * Counts a new connection against the limits; one over a limit is still counted, and refused
+     * politely. An IPv6 /64 counts as one address; clients in the login trusted networks are only
+     * held to the total.
+     */
     private boolean admit(SocketChannel channel) {
         java.net.InetAddress ip = remoteIp(channel);
-        int perIp = ip == null ? 0 : connectionsPerIp.merge(ip, 1, Integer::sum);
+        int perIp = ip == null ? 0 : connectionsPerIp.merge(AddressKey.of(ip), 1, Integer::sum);
         int total = admitted.incrementAndGet();
-        return total <= config.maxConnections() && perIp <= config.maxConnectionsPerIp();
+        return total <= config.maxConnections()
+                && (perIp <= config.maxConnectionsPerIp() || config.loginTrustedNetworks().contains(ip));
     }
 
     private void release(java.net.InetAddress ip) {
         admitted.decrementAndGet();
         if (ip != null) {
-            connectionsPerIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+            connectionsPerIp.computeIfPresent(AddressKey.of(ip), (k, n) -> n <= 1 ? null : n - 1);
         }
     }
 

@@ -21,7 +21,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            com.github.benmanes.caffeine.cache.Scheduler scheduler, int maxConnections,
                            int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
                            Duration passDbTimeout, Duration idleTimeout,
-                           NetworkList loginTrustedNetworks, int maxPendingOutput) {
+                           NetworkList loginTrustedNetworks, int maxPendingOutput,
+                           com.github.benmanes.caffeine.cache.Ticker ticker) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

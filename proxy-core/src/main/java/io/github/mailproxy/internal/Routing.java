@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class Routing {
 
     private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
+    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private Routing() {
     }
@@ -87,6 +88,11 @@ public final class Routing {
             boolean anyCert = "any-cert".equalsIgnoreCase(ssl) || "any-cert".equalsIgnoreCase(starttls);
             TlsMode tls = enabled(ssl) ? TlsMode.IMPLICIT : enabled(starttls) ? TlsMode.STARTTLS : TlsMode.PLAIN;
             List<String> hosts = Arrays.stream(host.trim().split("[\\s,]+")).filter(h -> !h.isEmpty()).toList();
+            if (!result.flag(PassDbResult.PROXY) && isThisServer(hosts, port, request.localAddress())) {
+                LOG.info("proxy_maybe: user is local, no local handler session={} host={}",
+                        request.sessionId(), Text.printable(host.trim()));
+                return new AuthDecision.Local(request.user());
+            }
             BackendCredentials login = credentials.apply(destUser);
             if (login == null) {
                 return new AuthDecision.Reject(Failure.TEMPORARY, null);
@@ -100,6 +106,36 @@ public final class Routing {
             return new AuthDecision.Reject(Failure.LOGIN_DISABLED, reason);
         }
         return new AuthDecision.Local(request.user());
+    }
+
+    /**
+     * Dovecot's {@code proxy_maybe} test: the host is the address the client connected to, and the port
+     * is unset or the one it connected to. Only address literals are compared (no lookups here); a
+     * host name that leads back to this proxy is caught when connecting, as a proxy loop.
+     */
+    private static boolean isThisServer(List<String> hosts, int port, java.net.InetSocketAddress local) {
+        if (local == null || local.getAddress() == null || (port != 0 && port != local.getPort())) {
+            return false;
+        }
+        for (String h : hosts) {
+            String literal = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+            String text;
+            if (IPV4.matcher(literal).matches()) {
+                text = literal;
+            } else if (literal.indexOf(':') >= 0) {
+                text = "[" + literal + "]";  // bracketed, an invalid IPv6 literal is an error, never a lookup
+            } else {
+                continue;
+            }
+            try {
+                if (java.net.InetAddress.getByName(text).equals(local.getAddress())) {
+                    return true;
+                }
+            } catch (java.net.UnknownHostException e) {
+                // not an address after all: cannot be this server
+            }
+        }
+        return false;
     }
 
     private static boolean enabled(String value) {

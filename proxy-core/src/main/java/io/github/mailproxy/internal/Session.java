@@ -86,6 +86,11 @@ final class Session implements ClientSession {
     private EventLoop.Timer closeTimer;
     private String user;
     private Outcome outcome = Outcome.NO_LOGIN;
+    /**
+     * Keyed hash of the credentials of the login last decided, for the auth penalty when it fails
+     * (by the strategy or, later, by the backend); {@link AuthPenalty#UNKNOWN} when none is pending.
+     */
+    private long pendingCredentials = AuthPenalty.UNKNOWN;
 
     Session(Engine engine, EventLoop loop, Listener listener, SocketChannel channel, String id) throws IOException {
         this.engine = engine;
@@ -345,7 +350,7 @@ final class Session implements ClientSession {
     }
 
     private CompletionStage<PassDbResult> passDbLookup(AuthRequest request) {
-        if (!engine.loginAllowed(clientAddress.getAddress())) {
+        if (!clientTrusted() && !engine.loginAllowed(clientAddress.getAddress())) {
             engine.refused("login-rate");
             return CompletableFuture.completedFuture(PassDbResult.temporaryFailure("login rate limit of the client's address"));
         }
@@ -386,7 +391,11 @@ final class Session implements ClientSession {
                 done = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
             }
             AuthDecision result = done;
-            if (result instanceof AuthDecision.Reject r && r.failure() == AuthDecision.Failure.AUTH_FAILED) {
+            boolean refused = result instanceof AuthDecision.Reject r && r.failure() == AuthDecision.Failure.AUTH_FAILED;
+            // a proxied login may still be refused by the backend: remember its credentials for the penalty
+            pendingCredentials = refused || result instanceof AuthDecision.Proxy
+                    ? engine.authPenalty().credentials(request) : AuthPenalty.UNKNOWN;
+            if (refused) {
                 afterFailureDelay(() -> decision.complete(result));
             } else {
                 decision.complete(result);
@@ -395,9 +404,17 @@ final class Session implements ClientSession {
         return decision;
     }
 
+    /**
+     * Every failed login's reply comes through here, whoever refused it (the strategy, the backend, a
+     * SASL exchange), so this is where the failure is counted for the client's address.
+     */
     @Override
     public void afterFailureDelay(Runnable reply) {
-        Duration delay = engine.config().authFailureDelay();
+        long credentials = pendingCredentials;
+        pendingCredentials = AuthPenalty.UNKNOWN;
+        Duration delay = clientTrusted() ? engine.config().authFailureDelay()
+                : engine.authPenalty().failed(clientAddress.getAddress(), credentials);
+        LOG.debug("session {}: failed login answered after {} ms", id, delay.toMillis());
         if (delay.isZero()) {
             reply.run();
             return;
@@ -429,6 +446,20 @@ final class Session implements ClientSession {
         this.target = target;
         this.backendHandler = handler;
         this.hostIndex = 0;
+        if (proxyTtl() <= 0) {
+            // Dovecot's x-proxy-ttl: every proxy on the way took one off, so the logins go round in circles
+            LOG.warn("proxy loop session={} backend={} cause=proxy-ttl-exhausted", id,
+                    Text.printable(String.join(",", target.hosts())));
+            int attempt = ++connectAttempt;
+            // answered on the next pass, not inside the handler's own call
+            loop.execute(() -> {
+                if (attempt == connectAttempt && backendHandler == handler && state == State.PRELOGIN) {
+                    backendHandler = null;
+                    handler.onConnectFailed(new IOException("proxy loop: proxy TTL exhausted"));
+                }
+            });
+            return;
+        }
         tryHost();
     }
 
@@ -978,6 +1009,18 @@ final class Session implements ClientSession {
     }
 
     private void connectTo(InetSocketAddress address) throws IOException {
+        if (engine.isOwnListener(address)) {
+            LOG.warn("proxy loop session={} backend={} cause=own-listener", id, Text.address(address));
+            backendAddress = address;
+            int attempt = connectAttempt;
+            // as a refused connection, but answered on the next pass, not inside the handler's own call
+            loop.execute(() -> {
+                if (attempt == connectAttempt && backend == null && state == State.PRELOGIN) {
+                    connectFailed(new IOException("proxy loop: " + Text.address(address) + " is this proxy"));
+                }
+            });
+            return;
+        }
         SocketChannel channel = SocketChannel.open();
         Endpoint ep = new Endpoint(channel, engine.queuedReplyBytes());
         backend = ep;
@@ -1177,6 +1220,9 @@ final class Session implements ClientSession {
     private void startRelayNow() {
         state = State.RELAY;
         outcome = Outcome.PROXIED;
+        if (!clientTrusted()) {
+            engine.authPenalty().succeeded(clientAddress.getAddress());
+        }
         if (loginTimer != null) {
             loginTimer.cancel();
         }

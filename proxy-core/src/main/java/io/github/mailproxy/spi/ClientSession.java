@@ -181,7 +181,9 @@ public interface ClientSession {
      * Runs a failure reply after the server's auth failure delay (Dovecot's {@code auth_failure_delay}),
      * on this session's loop, without blocking it. {@link #authenticate} already delays its
      * {@link AuthDecision.Failure#AUTH_FAILED} decisions; protocol modules use this when the backend
-     * refuses the password, so that every failed login looks the same.
+     * refuses the password, so that every failed login looks the same. Each call counts one failed
+     * login against the client's address (Dovecot's auth penalty), which lengthens the delay of its
+     * next failures: call it once per failed login, and only for failed logins.
      *
      * @param reply what to do once the delay is over; skipped if the session has closed by then
      */

@@ -357,7 +357,8 @@ class EngineTest {
             delayed.get(1).run();
             assertThat(c.line()).isEqualTo("NO Reject");
         }
-        assertThat(delays).containsExactly(2000L, 2000L);
+        assertThat(delays).as("a second failure with other credentials doubles the delay (auth penalty)")
+                .containsExactly(2000L, 4000L);
     }
 
     @Test

@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A minimal line protocol for testing the engine without IMAP or POP3: greeting {@code HELLO};
  * {@code TLS} starts TLS; {@code LOGIN user pass} authenticates and, when proxied, connects to the
- * backend, waits for its first line, answers {@code OK <that line>} and relays; anything else gets
+ * backend, waits for its first line, answers {@code OK <that line>} and relays; {@code TTL n} passes
+ * a proxy TTL in as a trusted client may (Dovecot's {@code x-proxy-ttl}); anything else gets
  * {@code ERR}. {@code QUIT} says {@code BYE} and closes.
  */
 public final class LineProtocol implements Protocol {
@@ -67,6 +68,10 @@ public final class LineProtocol implements Protocol {
                         return;
                     }
                     case "SECURE" -> session.write(session.secured() ? "YES\r\n" : "NO\r\n");
+                    case "TTL" -> {
+                        session.incomingProxyTtl(Integer.parseInt(parts[1]));
+                        session.write("OK ttl\r\n");
+                    }
                     case "QUIT" -> {
                         session.write("BYE\r\n");
                         session.close();

@@ -1,0 +1,84 @@
+package io.github.mailproxy.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A blocking client of {@link LineProtocol} over a real socket, optionally from a chosen local address. */
+public final class LineClient implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private LineClient(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+    }
+
+    /**
+     * @param from  the local address to connect from (such as {@code 127.0.0.2}), or {@code null}
+     * @param proxy where the proxy listens
+     * @return a connected client with a 10 s read timeout
+     * @throws IOException if it cannot connect
+     */
+    public static LineClient connect(String from, InetSocketAddress proxy) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.setSoTimeout(10_000);
+            if (from != null) {
+                s.bind(new InetSocketAddress(from, 0));
+            }
+            s.connect(proxy, 10_000);
+            return new LineClient(s);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @param text what to send, CRLF included
+     * @throws IOException if the write fails
+     */
+    public void send(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /**
+     * @return the next line without CRLF, or {@code null} at the end of the stream
+     * @throws IOException if the read fails or times out
+     */
+    public String line() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                int len = sb.length();
+                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+            }
+            sb.append((char) c);
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+
+    /**
+     * @param command a command line without CRLF
+     * @return the reply line
+     * @throws IOException if the exchange fails
+     */
+    public String command(String command) throws IOException {
+        send(command + "\r\n");
+        return line();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

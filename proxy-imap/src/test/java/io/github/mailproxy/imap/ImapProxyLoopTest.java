@@ -1,0 +1,96 @@
+package io.github.mailproxy.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import io.github.mailproxy.PassDb;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.ProxyServer;
+import io.github.mailproxy.scheme.LogCapture;
+import io.github.mailproxy.testing.LeakCheck;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A proxy whose PassDb sends users back to the proxy itself: refused at once, with one lookup, logged. */
+class ImapProxyLoopTest {
+
+    private final AtomicInteger lookups = new AtomicInteger();
+    private final AtomicInteger port = new AtomicInteger();
+    private ProxyServer server;
+    private GreenMail greenMail;
+
+    @AfterEach
+    void stop() {
+        try {
+            if (server != null) {
+                LeakCheck.assertNothingLeaked(server);
+                server.close();
+            }
+        } finally {
+            if (greenMail != null) {
+                greenMail.stop();
+            }
+        }
+    }
+
+    private void start(String flag) {
+        PassDb passDb = request -> {
+            lookups.incrementAndGet();
+            Map<String, String> fields = new HashMap<>(Map.of(flag, "y", "host", "127.0.0.1", "nopassword", "y"));
+            if (port.get() != 0) {
+                fields.put("port", String.valueOf(port.get()));
+            }
+            return CompletableFuture.completedFuture(PassDbResult.found(fields));
+        };
+        server = ProxyServer.builder().listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", 0)))
+                .passDb(passDb).build().start();
+    }
+
+    private String login() throws IOException {
+        try (RawImapClient c = new RawImapClient(server.port(ImapProtocol.NAME))) {
+            c.readLine();
+            c.send("a LOGIN bob pw-bob\r\n");
+            return c.tagged("a");
+        }
+    }
+
+    @Test
+    void aStaticPassDbPointingAtTheProxyItselfGetsATemporaryFailureAfterOneLookup() throws IOException {
+        start("proxy");
+        port.set(server.port(ImapProtocol.NAME));
+        try (LogCapture log = new LogCapture()) {
+            long start = System.nanoTime();
+            assertThat(login()).startsWith("a NO [UNAVAILABLE]");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+            assertThat(lookups).as("no nested sessions").hasValue(1);
+            assertThat(log.text()).contains("proxy loop session=")
+                    .contains("backend=127.0.0.1:" + server.port(ImapProtocol.NAME) + " cause=own-listener");
+        }
+    }
+
+    @Test
+    void proxyMaybeToThisServerIsLocalAndFailsTemporarilyWithoutALocalHandler() throws IOException {
+        start("proxy_maybe");
+        try (LogCapture log = new LogCapture()) {
+            assertThat(login()).startsWith("a NO [UNAVAILABLE]");
+            assertThat(log.text()).contains("proxy_maybe: user is local, no local handler");
+        }
+        assertThat(lookups).hasValue(1);
+    }
+
+    @Test
+    void proxyMaybeToAnotherServerIsProxied() throws IOException {
+        greenMail = TestBackend.startGreenMail();
+        greenMail.setUser("bob@example.org", "bob", "pw-bob");
+        start("proxy_maybe");
+        port.set(TestBackend.imapPort(greenMail));
+        assertThat(login()).startsWith("a OK");
+    }
+}
