@@ -1,6 +1,7 @@
 package io.github.mailproxy.imap;
 
 import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
@@ -9,6 +10,7 @@ import io.github.mailproxy.spi.BackendHandler;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.Sasl;
+import io.github.mailproxy.spi.SessionSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -45,6 +47,7 @@ final class ImapBackendLogin implements BackendHandler {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ImapBackendLogin.class);
+    /** Longest backend line read during login; a longer one (a 200 KB greeting) is a misbehaving backend. */
     private static final int MAX_LINE = 64 * 1024;
     /** Response codes of a NO that mean "try later" rather than "wrong password" (RFC 5530). */
     private static final Set<String> TEMPORARY_CODES = Set.of("UNAVAILABLE", "SERVERBUG", "INUSE", "LIMIT");
@@ -55,11 +58,16 @@ final class ImapBackendLogin implements BackendHandler {
     private final String clientTag;
     private final BackendCredentials credentials;
     private final TlsMode tls;
+    private final boolean forwardClient;
+    private final String targetName;
     private final Listener listener;
-    private final LineFramer framer = new LineFramer(MAX_LINE);
+    private final int maxLine;
+    private final LineFramer framer;
     private final Deque<byte[]> awaitingContinuation = new ArrayDeque<>();
 
     private BackendConnection connection;
+    /** Where the connection went, kept for the log after it is closed. */
+    private InetSocketAddress backendAddress;
     private State state = State.CONNECTING;
     private int tagCounter;
     private String currentTag;
@@ -79,11 +87,30 @@ final class ImapBackendLogin implements BackendHandler {
      */
     ImapBackendLogin(ClientSession session, String clientTag, BackendCredentials credentials, TlsMode tls,
                      Listener listener) {
+        this(session, clientTag, credentials, new BackendTarget(List.of("-"), 0, tls, null), listener);
+    }
+
+    /**
+     * @param session     the client's session
+     * @param clientTag   the tag of the client's LOGIN or AUTHENTICATE, to answer with
+     * @param credentials how to log in
+     * @param target      where the session connects: its TLS mode and whether to forward the client's address
+     * @param listener    told how it ended
+     */
+    ImapBackendLogin(ClientSession session, String clientTag, BackendCredentials credentials, BackendTarget target,
+                     Listener listener) {
         this.session = session;
         this.clientTag = clientTag;
         this.credentials = credentials;
-        this.tls = tls;
+        this.tls = target.tls();
+        this.forwardClient = target.forwardClient();
+        this.targetName = String.join(",", target.hosts()) + ":" + (target.port() > 0 ? target.port() : ImapProtocol.instance().defaultBackendPort());
         this.listener = listener;
+        // The core buffers at most maxLineLength + maxLiteralSize of one unfinished line; a bound above
+        // that would make the core close the session (a bare EOF to the client) before this saw TOO_LONG.
+        SessionSettings settings = session.settings();
+        this.maxLine = (int) Math.min(MAX_LINE, (long) settings.maxLineLength() + settings.maxLiteralSize());
+        this.framer = new LineFramer(maxLine);
     }
 
     @Override
@@ -93,6 +120,7 @@ final class ImapBackendLogin implements BackendHandler {
             return;
         }
         this.connection = connection;
+        this.backendAddress = connection.remoteAddress();
         state = State.GREETING;
     }
 
@@ -113,7 +141,7 @@ final class ImapBackendLogin implements BackendHandler {
                     return;
                 }
                 if (status == LineFramer.Status.TOO_LONG) {
-                    fail(false, "a line over " + MAX_LINE + " bytes");
+                    fail(false, "a line over " + maxLine + " bytes");
                     return;
                 }
                 handle(new String(framer.line(), StandardCharsets.ISO_8859_1));
@@ -140,7 +168,8 @@ final class ImapBackendLogin implements BackendHandler {
         if (state == State.DONE) {
             return;
         }
-        LOG.info("session {}: backend unreachable: {}", session.id(), cause.toString());
+        LOG.warn("session {}: IMAP backend login failed: backend={} reason=\"unreachable: {}\"", session.id(), targetName,
+                quotable(cause.toString()));
         fail(false, null);
     }
 
@@ -275,14 +304,18 @@ final class ImapBackendLogin implements BackendHandler {
             }
             state = State.STARTTLS;
             send(command("STARTTLS") + "\r\n");
-        } else if (session.settings().backendTrusted()) {
+        } else if (forwardClient && session.settings().backendTrusted() && hasCapability(capabilities, "ID")) {
             sendId();
         } else {
             login();
         }
     }
 
-    /** Dovecot's forwarding fields, so the backend logs and limits the real client. */
+    /**
+     * Dovecot's forwarding fields, so the backend logs, limits and penalises the real client. Sent
+     * whenever the backend advertises ID, as Dovecot's proxy does; a backend that does not trust the
+     * proxy ignores them. The TTL counts down so that a proxy loop ends.
+     */
     private void sendId() {
         state = State.ID;
         InetSocketAddress client = session.clientAddress();
@@ -292,8 +325,8 @@ final class ImapBackendLogin implements BackendHandler {
             "x-originating-port", Integer.toString(client.getPort()),
             "x-connected-ip", local.getAddress().getHostAddress(),
             "x-connected-port", Integer.toString(local.getPort()),
-            "x-session-id", session.id(),
-            "x-proxy-ttl", Integer.toString(Math.max(session.settings().proxyTtl() - 1, 0)),
+            "x-session-ext-id", session.id(),
+            "x-proxy-ttl", Integer.toString(Math.max(session.proxyTtl() - 1, 0)),
         };
         StringBuilder id = new StringBuilder(command("ID")).append(" (");
         for (int i = 0; i < fields.length; i++) {
@@ -318,8 +351,8 @@ final class ImapBackendLogin implements BackendHandler {
     private List<byte[]> authenticatePlain() {
         String master = credentials.masterUser();
         String response = master == null
-                ? Sasl.encodePlain(null, credentials.user(), credentials.password())
-                : Sasl.encodePlain(credentials.user(), master, credentials.password());
+                ? Sasl.encodePlain(null, credentials.userBytes(), credentials.passwordBytes())
+                : Sasl.encodePlain(credentials.userBytes(), utf8(master), credentials.passwordBytes());
         String command = command("AUTHENTICATE") + " PLAIN";
         if (hasCapability(capabilities, "SASL-IR")) {
             return List.of(utf8(command + " " + response + "\r\n"));
@@ -329,28 +362,27 @@ final class ImapBackendLogin implements BackendHandler {
 
     /** LOGIN with each argument quoted when it can be, else as a literal (RFC 3501 section 4.3). */
     private List<byte[]> loginCommand() {
-        String user = credentials.masterUser() == null
-                ? credentials.user() : credentials.user() + "*" + credentials.masterUser();
+        byte[] user = credentials.masterUser() == null
+                ? credentials.userBytes() : concat(credentials.userBytes(), utf8("*" + credentials.masterUser()));
         boolean literalPlus = hasCapability(capabilities, "LITERAL+");
         List<byte[]> pieces = new ArrayList<>();
         ByteArrayOutputStream piece = new ByteArrayOutputStream();
         piece.writeBytes(utf8(command("LOGIN") + " "));
         piece = astring(user, literalPlus, piece, pieces);
         piece.write(' ');
-        piece = astring(credentials.password(), literalPlus, piece, pieces);
+        piece = astring(credentials.passwordBytes(), literalPlus, piece, pieces);
         piece.writeBytes(utf8("\r\n"));
         pieces.add(piece.toByteArray());
         return pieces;
     }
 
     /** Appends an astring; a synchronizing literal ends the current piece, as it must wait for {@code +}. */
-    private static ByteArrayOutputStream astring(String value, boolean literalPlus, ByteArrayOutputStream piece,
+    private static ByteArrayOutputStream astring(byte[] bytes, boolean literalPlus, ByteArrayOutputStream piece,
                                                  List<byte[]> pieces) {
-        if (ImapText.isQuotable(value)) {
-            piece.writeBytes(utf8(ImapText.quote(value)));
+        if (ImapText.isQuotable(bytes)) {
+            piece.writeBytes(ImapText.quote(bytes));
             return piece;
         }
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         piece.writeBytes(utf8("{" + bytes.length + (literalPlus ? "+" : "") + "}\r\n"));
         if (!literalPlus) {
             pieces.add(piece.toByteArray());
@@ -408,7 +440,7 @@ final class ImapBackendLogin implements BackendHandler {
         }
         state = State.DONE;
         if (why != null) {
-            LOG.warn("session {}: IMAP backend login failed: {}", session.id(), why);
+            LOG.warn("session {}: IMAP backend login failed: backend={} reason=\"{}\"", session.id(), backendName(), why);
         }
         if (connection != null) {
             connection.close();
@@ -429,6 +461,33 @@ final class ImapBackendLogin implements BackendHandler {
         } else {
             reply.run();
         }
+    }
+
+    /** @return the backend's address as {@code host:port}, for the log */
+    private String backendName() {
+        InetSocketAddress address = backendAddress;
+        if (address == null || address.getAddress() == null) {
+            return targetName;
+        }
+        String ip = address.getAddress().getHostAddress();
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + address.getPort();
+    }
+
+    /** Exception text made safe inside a double-quoted log value. */
+    private static String quotable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            out.append(c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == 0x85 || c == 0x2028 || c == 0x2029
+                    ? '_' : c);
+        }
+        return out.toString();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private String command(String name) {
