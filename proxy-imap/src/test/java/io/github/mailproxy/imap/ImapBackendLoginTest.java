@@ -189,7 +189,7 @@ class ImapBackendLoginTest {
         Run run = run(BackendCredentials.forwarding("bob", "pw"),
                 "* OK [CAPABILITY IMAP4rev1 ID] ready\r\n* ID NIL\r\nmp1 OK ID done\r\nmp2 OK [CAPABILITY IMAP4rev1] ok\r\n");
         assertThat(run.sentToBackend()).isEqualTo("mp1 ID (\"x-originating-ip\" \"192.0.2.7\" \"x-originating-port\" "
-                + "\"40001\" \"x-connected-ip\" \"198.51.100.1\" \"x-connected-port\" \"143\" \"x-session-id\" \"s1\" "
+                + "\"40001\" \"x-connected-ip\" \"198.51.100.1\" \"x-connected-port\" \"143\" \"x-session-ext-id\" \"s1\" "
                 + "\"x-proxy-ttl\" \"4\")\r\nmp2 LOGIN \"bob\" \"pw\"\r\n");
         assertThat(run.relayed()).isTrue();
     }
