@@ -209,11 +209,12 @@ final class Pop3BackendLogin implements BackendHandler {
                 }
             }
             case XCLIENT -> {
-                if (!isOk(line)) {
-                    // offered but refused: the backend does not trust us; the login itself may still work
-                    LOG.info("session {}: the backend refused XCLIENT; logging in without it", session.id());
+                if (isOk(line)) {
+                    sendLogin();
+                } else {
+                    // as Dovecot's proxy: a backend that offers XCLIENT and then refuses it is misconfigured
+                    fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "XCLIENT refused");
                 }
-                sendLogin();
             }
             case USER -> {
                 if (isOk(line)) {
@@ -243,10 +244,7 @@ final class Pop3BackendLogin implements BackendHandler {
     }
 
     private void afterGreeting() {
-        if (forwardsClient() && capabilities.contains("XCLIENT") && !needCapa()) {
-            // Dovecot's greeting offered it; no need to ask CAPA first
-            send(xclient(), Step.XCLIENT);
-        } else if (needCapa()) {
+        if (needCapa()) {
             send("CAPA", Step.CAPA);
         } else {
             sendLogin();
@@ -258,7 +256,7 @@ final class Pop3BackendLogin implements BackendHandler {
     }
 
     private boolean needCapa() {
-        return forwardsClient() && !capabilities.contains("XCLIENT")
+        return forwardsClient()
                 || credentials.mechanism() == BackendCredentials.Mechanism.AUTO && credentials.masterUser() == null;
     }
 
