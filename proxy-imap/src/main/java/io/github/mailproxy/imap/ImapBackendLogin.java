@@ -168,7 +168,7 @@ final class ImapBackendLogin implements BackendHandler {
         if (state == State.DONE) {
             return;
         }
-        LOG.warn("session {}: IMAP backend login failed: backend={} reason=\"unreachable: {}\"", session.id(), targetName,
+        LOG.info("session {}: IMAP backend login failed: backend={} reason=\"unreachable: {}\"", session.id(), targetName,
                 quotable(cause.toString()));
         fail(false, null);
     }

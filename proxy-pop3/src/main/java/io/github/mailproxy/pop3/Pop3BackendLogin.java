@@ -147,7 +147,7 @@ final class Pop3BackendLogin implements BackendHandler {
         if (step == Step.DONE) {
             return;
         }
-        LOG.warn("session {}: POP3 backend login failed: backend={} reason=\"unreachable: {}\"", session.id(), targetName,
+        LOG.info("session {}: POP3 backend login failed: backend={} reason=\"unreachable: {}\"", session.id(), targetName,
                 quotable(String.valueOf(cause)));
         fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, null);
     }
