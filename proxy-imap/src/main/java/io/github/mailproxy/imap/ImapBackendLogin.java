@@ -28,10 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs in to an IMAP backend on the client's behalf: reads the greeting, asks for CAPABILITY when
- * the greeting has none, upgrades to TLS with STARTTLS when the target asks for it, tells a trusted backend the client's address with {@code ID} (RFC 2971,
- * Dovecot's {@code x-originating-ip} fields), logs in with LOGIN or AUTHENTICATE PLAIN, answers the
- * client's command with the client's own tag and the backend's capabilities, and hands the
- * connection to the relay. Bytes after the backend's tagged OK are left unread for the relay.
+ * the greeting has none, upgrades to TLS with STARTTLS when the target asks for it, tells the
+ * backend the client's address with {@code ID} whenever it advertises ID (RFC 2971, Dovecot's
+ * {@code x-originating-ip} fields; off with the setting or the PassDb's {@code proxy_not_trusted}),
+ * logs in with LOGIN or AUTHENTICATE PLAIN sending the bytes of the user name and password the
+ * client sent, answers the client's command with the client's own tag and the backend's
+ * capabilities, and hands the connection to the relay. Bytes after the backend's tagged OK are left unread for the relay.
  *
  * <p>Called on the session's event loop only.
  */

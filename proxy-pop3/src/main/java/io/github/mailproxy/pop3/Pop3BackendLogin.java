@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs in to a POP3 backend for one client: reads the greeting, asks CAPA when it must know what
- * the backend offers, forwards the client's address with XCLIENT to a trusted backend that offers it
- * (in CAPA, or as Dovecot does, with {@code +OK [XCLIENT]} in its greeting), logs in with USER/PASS or AUTH PLAIN (RFC 5034, RFC 4616), answers the client with the
- * backend's own {@code +OK} line and hands both connections to the relay. When the target asks for
+ * the backend offers, forwards the client's address with XCLIENT whenever the backend offers it
+ * (in CAPA, or as Dovecot does, with {@code +OK [XCLIENT]} in its greeting; off with the setting or
+ * the PassDb's {@code proxy_not_trusted}), logs in with USER/PASS or AUTH PLAIN (RFC 5034,
+ * RFC 4616) sending the bytes of the user name and password the client sent, answers the client
+ * with the backend's own {@code +OK} line and hands both connections to the relay. When the target asks for
  * it, STLS (RFC 2595) comes right after the greeting, and CAPA only after the handshake.
  */
 final class Pop3BackendLogin implements BackendHandler {
