@@ -13,8 +13,26 @@ import java.util.Objects;
  * @param connectTimeout how long one connection attempt may take, or {@code null} for the server's default
  * @param anyCert        accept any certificate the backend's TLS presents, as Dovecot's
  *                       {@code ssl=any-cert}; otherwise it must be trusted and match the host name
+ * @param forwardClient  tell the backend the client's address when it offers a way (IMAP {@code ID},
+ *                       POP3 {@code XCLIENT}), as Dovecot's proxy does unless the PassDb says
+ *                       {@code proxy_not_trusted}; the server setting {@code backendTrusted(false)}
+ *                       turns it off for every target
  */
-public record BackendTarget(List<String> hosts, int port, TlsMode tls, Duration connectTimeout, boolean anyCert) {
+public record BackendTarget(List<String> hosts, int port, TlsMode tls, Duration connectTimeout, boolean anyCert,
+                            boolean forwardClient) {
+
+    /**
+     * A target told the client's address when it offers a way.
+     *
+     * @param hosts          hosts in order of preference
+     * @param port           the port, or 0 for the protocol's default
+     * @param tls            TLS to the backend
+     * @param connectTimeout connect timeout, or {@code null} for the server's default
+     * @param anyCert        accept any certificate
+     */
+    public BackendTarget(List<String> hosts, int port, TlsMode tls, Duration connectTimeout, boolean anyCert) {
+        this(hosts, port, tls, connectTimeout, anyCert, true);
+    }
 
     /**
      * A target whose TLS certificate, if any, is verified.

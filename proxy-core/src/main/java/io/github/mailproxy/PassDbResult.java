@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * <p>Fields carry Dovecot's names and are looked up case-insensitively: {@code password},
  * {@code nopassword}, {@code proxy}, {@code proxy_maybe}, {@code host}, {@code hostip}, {@code port},
  * {@code destuser}, {@code master}, {@code pass}, {@code nologin}, {@code reason}, {@code starttls},
- * {@code ssl}, {@code proxy_timeout}. A {@code null} value means the field is absent (SQL NULL); an
+ * {@code ssl}, {@code proxy_timeout}, {@code proxy_not_trusted}. A {@code null} value means the field is absent (SQL NULL); an
  * empty value means present without value, which counts as true for a boolean field.
  * {@link #toString()} masks {@code password} and {@code pass}.
  */
@@ -60,6 +60,11 @@ public final class PassDbResult {
     public static final String SSL = "ssl";
     /** Field: backend connect and login timeout in seconds. */
     public static final String PROXY_TIMEOUT = "proxy_timeout";
+    /**
+     * Field: do not tell this user's backend the client's address (no IMAP {@code ID}
+     * {@code x-originating-ip}, no POP3 {@code XCLIENT}), for a backend that does not trust the proxy.
+     */
+    public static final String PROXY_NOT_TRUSTED = "proxy_not_trusted";
 
     private static final Set<String> SECRET_FIELDS = Set.of(PASSWORD, PASS);
     private static final PassDbResult NOT_FOUND_RESULT = new PassDbResult(Status.NOT_FOUND, Map.of(), null);

@@ -8,7 +8,11 @@ package io.github.mailproxy;
 public enum PlaintextAuth {
     /** On every connection, encrypted or not. */
     ALWAYS,
-    /** On encrypted connections and on connections from a loopback address (the default). */
+    /**
+     * On encrypted connections, connections from a loopback address and from the login trusted
+     * networks (the default; Dovecot's {@code disable_plaintext_auth = yes}, whose "secured" includes
+     * {@code login_trusted_networks}).
+     */
     TLS_OR_LOOPBACK,
     /** On encrypted connections only. */
     TLS_ONLY

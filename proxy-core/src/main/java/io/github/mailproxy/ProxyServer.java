@@ -402,7 +402,12 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
-         * @param maxLineLength longest pre-login command line in bytes; default 8192
+         * Bounds every pre-login line a client sends (an IMAP command's line, not its literals; a POP3
+         * command; a SASL response), as Dovecot's {@code imap_max_line_length}. The default, 65536
+         * bytes, is Dovecot's: a client's long {@code ID} (imaptest sends one of 31 KB) or a long SASL
+         * response fits; a longer line is refused with the protocol's error, never buffered.
+         *
+         * @param maxLineLength longest pre-login command line in bytes, without CRLF; default 65536
          * @return this builder
          */
         public Builder maxLineLength(int maxLineLength) {
@@ -429,8 +434,15 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
-         * @param backendTrusted whether backends trust this proxy to tell them the client's address
-         *                       (IMAP {@code ID x-originating-ip ...}, POP3 {@code XCLIENT}); default false
+         * Whether to forward the client's address when the backend offers it, as Dovecot's proxy
+         * does: IMAP {@code ID} with {@code x-originating-ip}, {@code x-originating-port},
+         * {@code x-connected-ip}, {@code x-connected-port}, {@code x-session-ext-id} and
+         * {@code x-proxy-ttl} when the backend advertises {@code ID}; POP3 {@code XCLIENT} when the
+         * backend offers it (in CAPA, or Dovecot's {@code +OK [XCLIENT]} greeting). The backend then
+         * logs, limits and penalises the real client instead of the proxy. A PassDb turns it off for
+         * one user with the field {@code proxy_not_trusted} (Dovecot's name).
+         *
+         * @param backendTrusted forward the client's address when the backend offers it; default true
          * @return this builder
          */
         public Builder backendTrusted(boolean backendTrusted) {
@@ -520,10 +532,10 @@ public final class ProxyServer implements AutoCloseable {
                     shutdownTimeout != null ? shutdownTimeout : Duration.ofSeconds(5),
                     eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors(),
                     plaintextAuth != null ? plaintextAuth : PlaintextAuth.TLS_OR_LOOPBACK,
-                    maxLineLength > 0 ? maxLineLength : 8192,
+                    maxLineLength > 0 ? maxLineLength : 65536,
                     maxLiteralSize > 0 ? maxLiteralSize : 8192,
                     maxBadCommands > 0 ? maxBadCommands : 10,
-                    backendTrusted != null && backendTrusted,
+                    backendTrusted == null || backendTrusted,
                     proxyTtl > 0 ? proxyTtl : 5,
                     backendSslContext,
                     authFailureDelay != null ? authFailureDelay : Duration.ofSeconds(2),

@@ -153,4 +153,17 @@ class MasterUserStrategyTest {
             return d.verifyCramMd5(stored, challenge, clientDigestHex);
         }
     }
+    @Test
+    void theClientsUserNameBytesReachTheBackendInEitherStyle() {
+        byte[] latin1 = {'j', (byte) 0xE4};
+        AuthRequest request = login("j\u00e4", "pw").withClientBytes(latin1, "pw".getBytes()).verified();
+        Map<String, String> row = Map.of("proxy", "y", "host", "10.0.0.1");
+        assertThat(decide(SEPARATOR, request, row)).isInstanceOfSatisfying(AuthDecision.Proxy.class, p ->
+                assertThat(p.credentials().userBytes()).containsExactly('j', 0xE4, '*', 'p', 'r', 'o', 'x', 'y'));
+        AuthStrategy authzid = AuthStrategy.masterUser(MasterLogin.of("proxy", "secret").style(MasterLogin.Style.AUTHZID));
+        assertThat(decide(authzid, request, row)).isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+            assertThat(p.credentials().userBytes()).containsExactly('j', 0xE4);
+            assertThat(p.credentials().passwordBytes()).containsExactly('s', 'e', 'c', 'r', 'e', 't');
+        });
+    }
 }

@@ -102,4 +102,59 @@ class PasswordForwardingTest {
                         .passDb(StaticPassDb.parse("proxy")).passDb(StaticPassDb.parse("proxy")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("passDb");
     }
+    private static final byte[] LATIN1_USER = {'j', (byte) 0xE4};
+    private static final byte[] LATIN1_PASSWORD = {'p', (byte) 0xE4};
+
+    @Test
+    void theClientsBytesAreForwardedUnchanged() {
+        AuthRequest request = login("j\u00e4", "p\u00e4").withClientBytes(LATIN1_USER, LATIN1_PASSWORD);
+        AuthDecision d = decide(request, PassDbResult.found(Map.of("proxy", "y", "nopassword", "y", "host", "h")));
+        assertThat(d).isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+            assertThat(p.credentials().userBytes()).isEqualTo(LATIN1_USER);
+            assertThat(p.credentials().passwordBytes()).isEqualTo(LATIN1_PASSWORD);
+        });
+    }
+
+    @Test
+    void aDestuserIsSentAsUtf8AndThePasswordStillAsTheClientSentIt() {
+        AuthRequest request = login("j\u00e4", "p\u00e4").withClientBytes(LATIN1_USER, LATIN1_PASSWORD);
+        AuthDecision d = decide(request, PassDbResult.found(Map.of("proxy", "y", "nopassword", "y", "host", "h",
+                "destuser", "j\u00f6rg@backend")));
+        assertThat(d).isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+            assertThat(p.credentials().userBytes())
+                    .isEqualTo("j\u00f6rg@backend".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(p.credentials().passwordBytes()).isEqualTo(LATIN1_PASSWORD);
+        });
+    }
+
+    @Test
+    void theClientsAddressIsForwardedUnlessThePassDbSaysProxyNotTrusted() {
+        AuthDecision plain = decide(login("a", "pw"), PassDbResult.found(Map.of("proxy", "y", "nopassword", "y", "host", "h")));
+        assertThat(plain).isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> assertThat(p.target().forwardClient()).isTrue());
+        AuthDecision notTrusted = decide(login("a", "pw"), PassDbResult.found(Map.of("proxy", "y", "nopassword", "y",
+                "host", "h", PassDbResult.PROXY_NOT_TRUSTED, "")));
+        assertThat(notTrusted).isInstanceOfSatisfying(AuthDecision.Proxy.class,
+                p -> assertThat(p.target().forwardClient()).isFalse());
+    }
+
+    @Test
+    void requestAndCredentialBytesAreCopiesAndNeverShown() {
+        byte[] password = LATIN1_PASSWORD.clone();
+        AuthRequest request = login("j\u00e4", "p\u00e4").withClientBytes(LATIN1_USER, password);
+        password[0] = 'X';
+        assertThat(request.passwordBytes()).isEqualTo(LATIN1_PASSWORD);
+        request.passwordBytes()[0] = 'Y';
+        assertThat(request.passwordBytes()).isEqualTo(LATIN1_PASSWORD);
+        assertThat(request.toString()).doesNotContain("p\u00e4").doesNotContain("[B@");
+        assertThat(request).isNotEqualTo(login("j\u00e4", "p\u00e4"))  // same text, other bytes
+                .isEqualTo(login("j\u00e4", "p\u00e4").withClientBytes(LATIN1_USER, LATIN1_PASSWORD));
+        assertThat(request.hashCode())
+                .isEqualTo(login("j\u00e4", "other").withClientBytes(LATIN1_USER, new byte[] {1}).hashCode());
+        BackendCredentials credentials = BackendCredentials.forwarding("j\u00e4", LATIN1_USER, "p\u00e4", LATIN1_PASSWORD);
+        assertThat(credentials.toString()).doesNotContain("p\u00e4").doesNotContain("[B@");
+        assertThat(credentials).isEqualTo(BackendCredentials.forwarding("j\u00e4", LATIN1_USER, "p\u00e4", LATIN1_PASSWORD))
+                .isNotEqualTo(BackendCredentials.forwarding("j\u00e4", "p\u00e4"));
+        assertThat(BackendCredentials.forwarding("j\u00e4", "p\u00e4").passwordBytes())
+                .isEqualTo("p\u00e4".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

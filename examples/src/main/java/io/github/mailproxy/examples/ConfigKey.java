@@ -81,8 +81,9 @@ public enum ConfigKey {
     BACKEND_TIMEOUT("backend.timeout", "duration", "30s",
             "connecting to a backend, and again its greeting and login (passdb field proxy_timeout overrides)"),
     /** Whether backends trust the proxy with the client's address. */
-    BACKEND_TRUSTED("backend.trusted", "true|false", "false",
-            "send the client's address: IMAP ID x-originating-ip, POP3 XCLIENT (login_trusted_networks)"),
+    BACKEND_TRUSTED("backend.trusted", "true|false", "true",
+            "send the client's address when the backend offers it: IMAP ID x-originating-ip, POP3 XCLIENT; "
+                    + "false (or the passdb field proxy_not_trusted) keeps it from every backend"),
     /** Connections at once. */
     MAX_CONNECTIONS("max.connections", "number", "100000", "client connections at once"),
     /** Connections at once from one IP. */

@@ -7,6 +7,7 @@ import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.BackendCredentials;
 import io.github.mailproxy.MasterLogin;
 import io.github.mailproxy.PassDbResult;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -76,10 +77,22 @@ public final class MasterUserStrategy implements AuthStrategy {
                 .flatMap(s -> s.equals("AUTHZID") ? Optional.of(MasterLogin.Style.AUTHZID)
                         : s.equals("SEPARATOR") ? Optional.of(MasterLogin.Style.SEPARATOR) : Optional.empty())
                 .orElse(login.style());
-        return Routing.route(request, result, destUser -> style == MasterLogin.Style.AUTHZID
-                ? new BackendCredentials(destUser, master, pass, BackendCredentials.Mechanism.PLAIN)
-                : new BackendCredentials(destUser + login.separator() + master, null, pass,
-                        BackendCredentials.Mechanism.LOGIN));
+        // the user name goes to the backend as the client sent it, unless the PassDb renamed the user
+        boolean renamed = result.field(PassDbResult.DESTUSER).filter(u -> !u.isEmpty()).isPresent();
+        return Routing.route(request, result, destUser -> {
+            byte[] user = renamed ? destUser.getBytes(StandardCharsets.UTF_8) : request.userBytes();
+            return style == MasterLogin.Style.AUTHZID
+                    ? new BackendCredentials(destUser, master, pass, BackendCredentials.Mechanism.PLAIN, user, null)
+                    : new BackendCredentials(destUser + login.separator() + master, null, pass,
+                            BackendCredentials.Mechanism.LOGIN,
+                            concat(user, (login.separator() + master).getBytes(StandardCharsets.UTF_8)), null);
+        });
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswordScheme;
 import io.github.mailproxy.BackendCredentials;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -49,7 +50,14 @@ public final class PasswordForwarding implements AuthStrategy {
                 .thenApply(rejected -> rejected.orElseGet(() -> route(request, result)));
     }
 
+    /**
+     * The backend gets the password's bytes exactly as the client sent them, and so the user name's
+     * unless the PassDb renamed the user ({@code destuser}, sent as UTF-8).
+     */
     private static AuthDecision route(AuthRequest request, PassDbResult result) {
-        return Routing.route(request, result, destUser -> BackendCredentials.forwarding(destUser, request.password()));
+        boolean renamed = result.field(PassDbResult.DESTUSER).filter(u -> !u.isEmpty()).isPresent();
+        return Routing.route(request, result, destUser -> BackendCredentials.forwarding(destUser,
+                renamed ? destUser.getBytes(StandardCharsets.UTF_8) : request.userBytes(),
+                request.password(), request.passwordBytes()));
     }
 }

@@ -97,7 +97,8 @@ public final class Routing {
             if (login == null) {
                 return new AuthDecision.Reject(Failure.TEMPORARY, null);
             }
-            return new AuthDecision.Proxy(new BackendTarget(hosts, port, tls, timeout, anyCert), login);
+            boolean forwardClient = !result.flag(PassDbResult.PROXY_NOT_TRUSTED);
+            return new AuthDecision.Proxy(new BackendTarget(hosts, port, tls, timeout, anyCert, forwardClient), login);
         }
         if (host != null) {
             return new AuthDecision.Referral(host, port, destUser, reason);

@@ -204,7 +204,9 @@ final class Session implements ClientSession {
         return switch (policy) {
             case ALWAYS -> true;
             case TLS_ONLY -> secured();
-            case TLS_OR_LOOPBACK -> secured() || clientAddress.getAddress().isLoopbackAddress();
+            // as Dovecot's "secured": the connection itself (not a client a trusted peer names) is
+            // encrypted, local, or from the login trusted networks
+            case TLS_OR_LOOPBACK -> secured() || peerAddress.getAddress().isLoopbackAddress() || clientTrusted();
         };
     }
 

@@ -1,5 +1,8 @@
 package io.github.mailproxy.imap;
 
+import io.github.mailproxy.spi.ClientInput;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -9,10 +12,12 @@ import java.util.Objects;
  * string may be a password.
  *
  * @param kind  what the client sent
- * @param value the atom or string value; {@code null} for a list
+ * @param value the atom or string value, a string's bytes decoded as {@link ClientInput#text};
+ *              {@code null} for a list
  * @param items the list items; empty unless {@code kind} is {@link Kind#LIST}
+ * @param bytes the bytes the client sent for the value (escapes resolved); {@code null} for a list
  */
-record ImapArg(Kind kind, String value, List<ImapArg> items) {
+record ImapArg(Kind kind, String value, List<ImapArg> items, byte[] bytes) {
 
     /** The syntactic form of an argument. */
     enum Kind {
@@ -29,25 +34,43 @@ record ImapArg(Kind kind, String value, List<ImapArg> items) {
     ImapArg {
         Objects.requireNonNull(kind, "kind");
         items = List.copyOf(items);
-        if ((kind == Kind.LIST) != (value == null)) {
+        if ((kind == Kind.LIST) != (value == null) || (value == null) != (bytes == null)) {
             throw new IllegalArgumentException("a list has items, every other argument a value");
         }
+        bytes = bytes == null ? null : bytes.clone();
     }
 
     static ImapArg atom(String value) {
-        return new ImapArg(Kind.ATOM, value, List.of());
+        return new ImapArg(Kind.ATOM, value, List.of(), value.getBytes(StandardCharsets.US_ASCII));
     }
 
-    static ImapArg quoted(String value) {
-        return new ImapArg(Kind.QUOTED, value, List.of());
+    static ImapArg quoted(byte[] bytes) {
+        return new ImapArg(Kind.QUOTED, ClientInput.text(bytes), List.of(), bytes);
     }
 
-    static ImapArg literal(String value) {
-        return new ImapArg(Kind.LITERAL, value, List.of());
+    static ImapArg literal(byte[] bytes) {
+        return new ImapArg(Kind.LITERAL, ClientInput.text(bytes), List.of(), bytes);
     }
 
     static ImapArg list(List<ImapArg> items) {
-        return new ImapArg(Kind.LIST, null, items);
+        return new ImapArg(Kind.LIST, null, items, null);
+    }
+
+    /** @return a copy of the bytes the client sent for the value, or {@code null} for a list */
+    @Override
+    public byte[] bytes() {
+        return bytes == null ? null : bytes.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ImapArg a && kind == a.kind && Objects.equals(value, a.value) && items.equals(a.items)
+                && Arrays.equals(bytes, a.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, value, items);
     }
 
     /** @return whether this is an astring (atom, quoted or literal), as LOGIN's arguments must be */

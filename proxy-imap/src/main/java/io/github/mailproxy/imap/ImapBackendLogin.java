@@ -1,6 +1,7 @@
 package io.github.mailproxy.imap;
 
 import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
@@ -9,6 +10,7 @@ import io.github.mailproxy.spi.BackendHandler;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.Sasl;
+import io.github.mailproxy.spi.SessionSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,10 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs in to an IMAP backend on the client's behalf: reads the greeting, asks for CAPABILITY when
- * the greeting has none, upgrades to TLS with STARTTLS when the target asks for it, tells a trusted backend the client's address with {@code ID} (RFC 2971,
- * Dovecot's {@code x-originating-ip} fields), logs in with LOGIN or AUTHENTICATE PLAIN, answers the
- * client's command with the client's own tag and the backend's capabilities, and hands the
- * connection to the relay. Bytes after the backend's tagged OK are left unread for the relay.
+ * the greeting has none, upgrades to TLS with STARTTLS when the target asks for it, tells the
+ * backend the client's address with {@code ID} whenever it advertises ID (RFC 2971, Dovecot's
+ * {@code x-originating-ip} fields; off with the setting or the PassDb's {@code proxy_not_trusted}),
+ * logs in with LOGIN or AUTHENTICATE PLAIN sending the bytes of the user name and password the
+ * client sent, answers the client's command with the client's own tag and the backend's
+ * capabilities, and hands the connection to the relay. Bytes after the backend's tagged OK are left unread for the relay.
  *
  * <p>Called on the session's event loop only.
  */
@@ -45,6 +49,7 @@ final class ImapBackendLogin implements BackendHandler {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ImapBackendLogin.class);
+    /** Longest backend line read during login; a longer one (a 200 KB greeting) is a misbehaving backend. */
     private static final int MAX_LINE = 64 * 1024;
     /** Response codes of a NO that mean "try later" rather than "wrong password" (RFC 5530). */
     private static final Set<String> TEMPORARY_CODES = Set.of("UNAVAILABLE", "SERVERBUG", "INUSE", "LIMIT");
@@ -55,11 +60,16 @@ final class ImapBackendLogin implements BackendHandler {
     private final String clientTag;
     private final BackendCredentials credentials;
     private final TlsMode tls;
+    private final boolean forwardClient;
+    private final String targetName;
     private final Listener listener;
-    private final LineFramer framer = new LineFramer(MAX_LINE);
+    private final int maxLine;
+    private final LineFramer framer;
     private final Deque<byte[]> awaitingContinuation = new ArrayDeque<>();
 
     private BackendConnection connection;
+    /** Where the connection went, kept for the log after it is closed. */
+    private InetSocketAddress backendAddress;
     private State state = State.CONNECTING;
     private int tagCounter;
     private String currentTag;
@@ -79,11 +89,30 @@ final class ImapBackendLogin implements BackendHandler {
      */
     ImapBackendLogin(ClientSession session, String clientTag, BackendCredentials credentials, TlsMode tls,
                      Listener listener) {
+        this(session, clientTag, credentials, new BackendTarget(List.of("-"), 0, tls, null), listener);
+    }
+
+    /**
+     * @param session     the client's session
+     * @param clientTag   the tag of the client's LOGIN or AUTHENTICATE, to answer with
+     * @param credentials how to log in
+     * @param target      where the session connects: its TLS mode and whether to forward the client's address
+     * @param listener    told how it ended
+     */
+    ImapBackendLogin(ClientSession session, String clientTag, BackendCredentials credentials, BackendTarget target,
+                     Listener listener) {
         this.session = session;
         this.clientTag = clientTag;
         this.credentials = credentials;
-        this.tls = tls;
+        this.tls = target.tls();
+        this.forwardClient = target.forwardClient();
+        this.targetName = String.join(",", target.hosts()) + ":" + (target.port() > 0 ? target.port() : ImapProtocol.instance().defaultBackendPort());
         this.listener = listener;
+        // The core buffers at most maxLineLength + maxLiteralSize of one unfinished line; a bound above
+        // that would make the core close the session (a bare EOF to the client) before this saw TOO_LONG.
+        SessionSettings settings = session.settings();
+        this.maxLine = (int) Math.min(MAX_LINE, (long) settings.maxLineLength() + settings.maxLiteralSize());
+        this.framer = new LineFramer(maxLine);
     }
 
     @Override
@@ -93,6 +122,7 @@ final class ImapBackendLogin implements BackendHandler {
             return;
         }
         this.connection = connection;
+        this.backendAddress = connection.remoteAddress();
         state = State.GREETING;
     }
 
@@ -113,7 +143,7 @@ final class ImapBackendLogin implements BackendHandler {
                     return;
                 }
                 if (status == LineFramer.Status.TOO_LONG) {
-                    fail(false, "a line over " + MAX_LINE + " bytes");
+                    fail(false, "a line over " + maxLine + " bytes");
                     return;
                 }
                 handle(new String(framer.line(), StandardCharsets.ISO_8859_1));
@@ -140,7 +170,8 @@ final class ImapBackendLogin implements BackendHandler {
         if (state == State.DONE) {
             return;
         }
-        LOG.info("session={} msg=\"backend unreachable\" error={}", session.id(), io.github.mailproxy.Logfmt.value(cause));
+        LOG.info("session={} msg=\"IMAP backend login failed\" backend={} reason={}", session.id(),
+                io.github.mailproxy.Logfmt.value(targetName), io.github.mailproxy.Logfmt.value("unreachable: " + cause));
         fail(false, null);
     }
 
@@ -275,14 +306,18 @@ final class ImapBackendLogin implements BackendHandler {
             }
             state = State.STARTTLS;
             send(command("STARTTLS") + "\r\n");
-        } else if (session.settings().backendTrusted()) {
+        } else if (forwardClient && session.settings().backendTrusted() && hasCapability(capabilities, "ID")) {
             sendId();
         } else {
             login();
         }
     }
 
-    /** Dovecot's forwarding fields, so the backend logs and limits the real client. */
+    /**
+     * Dovecot's forwarding fields, so the backend logs, limits and penalises the real client. Sent
+     * whenever the backend advertises ID, as Dovecot's proxy does; a backend that does not trust the
+     * proxy ignores them. The TTL counts down so that a proxy loop ends.
+     */
     private void sendId() {
         state = State.ID;
         InetSocketAddress client = session.clientAddress();
@@ -292,8 +327,8 @@ final class ImapBackendLogin implements BackendHandler {
             "x-originating-port", Integer.toString(client.getPort()),
             "x-connected-ip", local.getAddress().getHostAddress(),
             "x-connected-port", Integer.toString(local.getPort()),
-            "x-session-id", session.id(),
-            "x-proxy-ttl", Integer.toString(Math.max(session.settings().proxyTtl() - 1, 0)),
+            "x-session-ext-id", session.id(),
+            "x-proxy-ttl", Integer.toString(Math.max(session.proxyTtl() - 1, 0)),
         };
         StringBuilder id = new StringBuilder(command("ID")).append(" (");
         for (int i = 0; i < fields.length; i++) {
@@ -318,8 +353,8 @@ final class ImapBackendLogin implements BackendHandler {
     private List<byte[]> authenticatePlain() {
         String master = credentials.masterUser();
         String response = master == null
-                ? Sasl.encodePlain(null, credentials.user(), credentials.password())
-                : Sasl.encodePlain(credentials.user(), master, credentials.password());
+                ? Sasl.encodePlain(null, credentials.userBytes(), credentials.passwordBytes())
+                : Sasl.encodePlain(credentials.userBytes(), utf8(master), credentials.passwordBytes());
         String command = command("AUTHENTICATE") + " PLAIN";
         if (hasCapability(capabilities, "SASL-IR")) {
             return List.of(utf8(command + " " + response + "\r\n"));
@@ -329,28 +364,27 @@ final class ImapBackendLogin implements BackendHandler {
 
     /** LOGIN with each argument quoted when it can be, else as a literal (RFC 3501 section 4.3). */
     private List<byte[]> loginCommand() {
-        String user = credentials.masterUser() == null
-                ? credentials.user() : credentials.user() + "*" + credentials.masterUser();
+        byte[] user = credentials.masterUser() == null
+                ? credentials.userBytes() : concat(credentials.userBytes(), utf8("*" + credentials.masterUser()));
         boolean literalPlus = hasCapability(capabilities, "LITERAL+");
         List<byte[]> pieces = new ArrayList<>();
         ByteArrayOutputStream piece = new ByteArrayOutputStream();
         piece.writeBytes(utf8(command("LOGIN") + " "));
         piece = astring(user, literalPlus, piece, pieces);
         piece.write(' ');
-        piece = astring(credentials.password(), literalPlus, piece, pieces);
+        piece = astring(credentials.passwordBytes(), literalPlus, piece, pieces);
         piece.writeBytes(utf8("\r\n"));
         pieces.add(piece.toByteArray());
         return pieces;
     }
 
     /** Appends an astring; a synchronizing literal ends the current piece, as it must wait for {@code +}. */
-    private static ByteArrayOutputStream astring(String value, boolean literalPlus, ByteArrayOutputStream piece,
+    private static ByteArrayOutputStream astring(byte[] bytes, boolean literalPlus, ByteArrayOutputStream piece,
                                                  List<byte[]> pieces) {
-        if (ImapText.isQuotable(value)) {
-            piece.writeBytes(utf8(ImapText.quote(value)));
+        if (ImapText.isQuotable(bytes)) {
+            piece.writeBytes(ImapText.quote(bytes));
             return piece;
         }
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         piece.writeBytes(utf8("{" + bytes.length + (literalPlus ? "+" : "") + "}\r\n"));
         if (!literalPlus) {
             pieces.add(piece.toByteArray());
@@ -408,7 +442,8 @@ final class ImapBackendLogin implements BackendHandler {
         }
         state = State.DONE;
         if (why != null) {
-            LOG.warn("session={} msg=\"IMAP backend login failed\" reason={}", session.id(), io.github.mailproxy.Logfmt.value(why));
+            LOG.warn("session={} msg=\"IMAP backend login failed\" backend={} reason={}", session.id(),
+                    io.github.mailproxy.Logfmt.value(backendName()), io.github.mailproxy.Logfmt.value(why));
         }
         if (connection != null) {
             connection.close();
@@ -429,6 +464,23 @@ final class ImapBackendLogin implements BackendHandler {
         } else {
             reply.run();
         }
+    }
+
+    /** @return the backend's address as {@code host:port}, for the log */
+    private String backendName() {
+        InetSocketAddress address = backendAddress;
+        if (address == null || address.getAddress() == null) {
+            return targetName;
+        }
+        String ip = address.getAddress().getHostAddress();
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + address.getPort();
+    }
+
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private String command(String name) {

@@ -4,6 +4,7 @@ import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.spi.ClientHandler;
+import io.github.mailproxy.spi.ClientInput;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.Sasl;
@@ -196,8 +197,60 @@ final class ImapClientHandler implements ClientHandler {
             bad(command.tag(), "Error in IMAP command: ID needs a list of field-value pairs or NIL.");
             return;
         }
+        if (session.clientTrusted() && !args.get(0).isNil()) {
+            trustedIdFields(args.get(0).items());
+        }
         session.write("* ID (\"name\" \"mailproxy\")\r\n");
         reply(command.tag(), "OK ID completed.");
+    }
+
+    /**
+     * A trusted client (webmail, another proxy; Dovecot's {@code login_trusted_networks}) names the
+     * client it speaks for and passes on its proxy TTL, with Dovecot's field names. Bad values are
+     * ignored, and logged, as Dovecot does. Untrusted clients' fields are never read.
+     */
+    private void trustedIdFields(List<ImapArg> items) {
+        String ip = null;
+        String port = null;
+        for (int i = 0; i + 1 < items.size(); i += 2) {
+            ImapArg value = items.get(i + 1);
+            if (value.isNil()) {
+                continue;
+            }
+            switch (items.get(i).value().toLowerCase(Locale.ROOT)) {
+                case "x-originating-ip" -> ip = value.value();
+                case "x-originating-port" -> port = value.value();
+                case "x-proxy-ttl" -> {
+                    int ttl = number(value.value());
+                    if (ttl >= 0) {
+                        session.incomingProxyTtl(ttl);
+                    } else {
+                        LOG.info("session {}: ignoring an invalid x-proxy-ttl", session.id());
+                    }
+                }
+                default -> {
+                    // other fields are for the log of a real server; the proxy has no use for them
+                }
+            }
+        }
+        if (ip == null) {
+            return;
+        }
+        Optional<java.net.InetAddress> address = ClientInput.ipLiteral(ip);
+        int p = port == null ? 0 : number(port);
+        if (address.isEmpty() || p > 65535 || p < 0) {
+            LOG.info("session {}: ignoring an invalid x-originating-ip or x-originating-port", session.id());
+            return;
+        }
+        session.originatingClient(new java.net.InetSocketAddress(address.get(), p));
+    }
+
+    /** @return a small non-negative decimal number, or -1 */
+    private static int number(String s) {
+        if (s.isEmpty() || s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Integer.parseInt(s);
     }
 
     private static boolean isIdList(ImapArg arg) {
@@ -237,7 +290,9 @@ final class ImapClientHandler implements ClientHandler {
         } else if (!session.plaintextAuthAllowed()) {
             reply(command.tag(), PRIVACY_REQUIRED);
         } else {
-            startLogin(command.tag(), args.get(0).value(), args.get(1).value(), "LOGIN");
+            ImapArg user = args.get(0);
+            ImapArg password = args.get(1);
+            startLogin(command.tag(), user.value(), user.bytes(), password.value(), password.bytes(), "LOGIN");
         }
     }
 
@@ -281,14 +336,14 @@ final class ImapClientHandler implements ClientHandler {
             reply(tag, "BAD Authentication canceled.");
             return;
         }
-        Optional<String> decoded = response.isEmpty() ? Optional.of("") : Sasl.decodeText(response);
+        Optional<byte[]> decoded = response.isEmpty() ? Optional.of(new byte[0]) : Sasl.decodeBytes(response);
         if (decoded.isEmpty()) {
             endSasl();
             bad(tag, "Invalid base64 data in SASL response.");
             return;
         }
         if (sasl.verified != null) {
-            sasl.verified.respond(decoded.get());
+            sasl.verified.respond(ClientInput.text(decoded.get()));
         } else if (sasl.mechanism.equals("PLAIN")) {
             endSasl();
             Optional<Sasl.PlainCredentials> plain = response.isEmpty() ? Optional.empty() : Sasl.decodePlain(response);
@@ -297,15 +352,17 @@ final class ImapClientHandler implements ClientHandler {
             if (plain.isEmpty() || !(authzid.isEmpty() || authzid.equals(plain.get().authenticationId()))) {
                 delayedAuthFailed(tag);
             } else {
-                startLogin(tag, plain.get().authenticationId(), plain.get().password(), "PLAIN");
+                Sasl.PlainCredentials c = plain.get();
+                startLogin(tag, c.authenticationId(), c.authenticationIdBytes(), c.password(), c.passwordBytes(), "PLAIN");
             }
         } else if (sasl.loginUser == null) {
             sasl.loginUser = decoded.get();
             session.write("+ " + Sasl.LOGIN_PASSWORD_PROMPT + "\r\n");
         } else {
-            String user = sasl.loginUser;
+            byte[] user = sasl.loginUser;
             endSasl();
-            startLogin(tag, user, decoded.get(), "LOGIN");
+            byte[] password = decoded.get();
+            startLogin(tag, ClientInput.text(user), user, ClientInput.text(password), password, "LOGIN");
         }
     }
 
@@ -329,15 +386,21 @@ final class ImapClientHandler implements ClientHandler {
         state = State.COMMANDS;
     }
 
-    private void startLogin(String tag, String user, String password, String mechanism) {
-        if (user.isEmpty()) {
+    /**
+     * Asks the auth service; the bytes the client sent go along for the backend. A NUL in either
+     * is refused here, before any PassDb lookup: a backend written in C would cut the name or
+     * password at it and check something else than the proxy did.
+     */
+    private void startLogin(String tag, String user, byte[] userBytes, String password, byte[] passwordBytes,
+                            String mechanism) {
+        if (user.isEmpty() || ClientInput.hasNul(userBytes) || ClientInput.hasNul(passwordBytes)) {
             delayedAuthFailed(tag);
             return;
         }
         state = State.LOGGING_IN;
         session.pauseInput();
         session.user(user);
-        session.authenticate(session.authRequest(user, password, mechanism))
+        session.authenticate(session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes))
                 // a completion stage would swallow an exception thrown here, so guard it
                 .whenComplete((decision, failure) -> guarded(() -> decided(tag, decision, failure)));
     }
@@ -352,7 +415,7 @@ final class ImapClientHandler implements ClientHandler {
             decision = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
         }
         if (decision instanceof AuthDecision.Proxy proxy) {
-            backendLogin = new ImapBackendLogin(session, tag, proxy.credentials(), proxy.target().tls(),
+            backendLogin = new ImapBackendLogin(session, tag, proxy.credentials(), proxy.target(),
                     new BackendLoginListener());
             session.connectBackend(proxy.target(), backendLogin);
             return;
@@ -541,7 +604,7 @@ final class ImapClientHandler implements ClientHandler {
     private static final class SaslExchange {
         final String tag;
         final String mechanism;
-        String loginUser;
+        byte[] loginUser;
         /** The CRAM-MD5 or SCRAM exchange, for those mechanisms. */
         VerifiedSasl verified;
 

@@ -124,7 +124,8 @@ final class ImapDecoder {
             throw new IllegalStateException("a command is being decoded");
         }
         return switch (framer.next(in)) {
-            case LINE -> new Line(LineFramer.Status.LINE, new String(framer.line(), StandardCharsets.UTF_8));
+            // a SASL response is base64: ASCII; anything else fails its decoding
+            case LINE -> new Line(LineFramer.Status.LINE, new String(framer.line(), StandardCharsets.ISO_8859_1));
             case NEED_MORE -> Line.NEED_MORE;
             case TOO_LONG -> Line.TOO_LONG;
         };
@@ -179,7 +180,7 @@ final class ImapDecoder {
         if (literalFilled < literal.length) {
             return Result.NEED_MORE;
         }
-        lists.peek().add(ImapArg.literal(new String(literal, StandardCharsets.UTF_8)));
+        lists.peek().add(ImapArg.literal(literal));
         literal = null;
         needSeparator = true;
         state = State.SEGMENT;
@@ -307,7 +308,7 @@ final class ImapDecoder {
         while (pos < line.length) {
             int b = line[pos] & 0xff;
             if (b == '"') {
-                lists.peek().add(ImapArg.quoted(value.toString(StandardCharsets.UTF_8)));
+                lists.peek().add(ImapArg.quoted(value.toByteArray()));
                 return pos + 1;
             }
             if (b == '\\') {

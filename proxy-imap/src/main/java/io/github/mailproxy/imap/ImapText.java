@@ -26,6 +26,40 @@ final class ImapText {
         return true;
     }
 
+    /**
+     * @param bytes a user name or password as bytes
+     * @return whether they may be sent as a quoted string: printable 7-bit only; anything else goes
+     *         as a literal, byte for byte
+     */
+    static boolean isQuotable(byte[] bytes) {
+        if (bytes.length > MAX_QUOTED_LENGTH) {
+            return false;
+        }
+        for (byte b : bytes) {
+            if (b < 0x20 || b == 0x7f) {  // 8-bit bytes are negative
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @param bytes bytes for which {@link #isQuotable(byte[])} holds
+     * @return them as a quoted string, with {@code \} and {@code "} escaped
+     */
+    static byte[] quote(byte[] bytes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length + 8);
+        out.write('"');
+        for (byte b : bytes) {
+            if (b == '"' || b == '\\') {
+                out.write('\\');
+            }
+            out.write(b);
+        }
+        out.write('"');
+        return out.toByteArray();
+    }
+
     /** @return {@code s} as a quoted string, with {@code \} and {@code "} escaped (RFC 3501 section 4.3) */
     static String quote(String s) {
         StringBuilder out = new StringBuilder(s.length() + 2).append('"');

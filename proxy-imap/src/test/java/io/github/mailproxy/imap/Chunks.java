@@ -18,7 +18,11 @@ final class Chunks {
 
     /** Every way of cutting the input that the tests try: whole, each two-piece split, byte by byte. */
     static List<List<byte[]>> splits(String input) {
-        byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
+        return splits(input.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The same for input that need not be UTF-8. */
+    static List<List<byte[]>> splits(byte[] bytes) {
         List<List<byte[]>> all = new ArrayList<>();
         all.add(List.of(bytes));
         for (int cut = 1; cut < bytes.length; cut++) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.mailproxy.BackendCredentials;
 import io.github.mailproxy.BackendCredentials.Mechanism;
+import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
@@ -189,7 +190,7 @@ class ImapBackendLoginTest {
         Run run = run(BackendCredentials.forwarding("bob", "pw"),
                 "* OK [CAPABILITY IMAP4rev1 ID] ready\r\n* ID NIL\r\nmp1 OK ID done\r\nmp2 OK [CAPABILITY IMAP4rev1] ok\r\n");
         assertThat(run.sentToBackend()).isEqualTo("mp1 ID (\"x-originating-ip\" \"192.0.2.7\" \"x-originating-port\" "
-                + "\"40001\" \"x-connected-ip\" \"198.51.100.1\" \"x-connected-port\" \"143\" \"x-session-id\" \"s1\" "
+                + "\"40001\" \"x-connected-ip\" \"198.51.100.1\" \"x-connected-port\" \"143\" \"x-session-ext-id\" \"s1\" "
                 + "\"x-proxy-ttl\" \"4\")\r\nmp2 LOGIN \"bob\" \"pw\"\r\n");
         assertThat(run.relayed()).isTrue();
     }
@@ -276,5 +277,66 @@ class ImapBackendLoginTest {
         ImapBackendLogin login = new ImapBackendLogin(new ImapFakeSession(), "t",
                 BackendCredentials.forwarding("bob", "s3cret"), TlsMode.PLAIN, null);
         assertThat(login.toString()).contains("bob").doesNotContain("s3cret");
+    }
+    @Test
+    void noIdWhenTheBackendDoesNotAdvertiseIt() {
+        settings = new SessionSettings(100, 50, 5, true, 5);
+        Run run = run(BackendCredentials.forwarding("bob", "pw"),
+                "* OK [CAPABILITY IMAP4rev1] ready\r\nmp1 OK [CAPABILITY IMAP4rev1] ok\r\n");
+        assertThat(run.sentToBackend()).isEqualTo("mp1 LOGIN \"bob\" \"pw\"\r\n");
+        assertThat(run.relayed()).isTrue();
+    }
+
+    @Test
+    void noIdWhenTheSettingIsOffOrThePassDbSaysProxyNotTrusted() {
+        settings = new SessionSettings(100, 50, 5, false, 5);
+        Run off = run(BackendCredentials.forwarding("bob", "pw"),
+                "* OK [CAPABILITY IMAP4rev1 ID] ready\r\nmp1 OK [CAPABILITY IMAP4rev1] ok\r\n");
+        assertThat(off.sentToBackend()).isEqualTo("mp1 LOGIN \"bob\" \"pw\"\r\n");
+
+        FakeClientSession session = new ImapFakeSession();
+        session.settings = new SessionSettings(100, 50, 5, true, 5);
+        BackendTarget notTrusted = new BackendTarget(List.of("192.0.2.1"), 143, TlsMode.PLAIN, null, false, false);
+        ImapBackendLogin login = new ImapBackendLogin(session, "c7", BackendCredentials.forwarding("bob", "pw"),
+                notTrusted, null);
+        FakeBackendConnection backend = new FakeBackendConnection();
+        login.onConnected(backend);
+        login.onInput(ByteBuffer.wrap("* OK [CAPABILITY IMAP4rev1 ID] ready\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(backend.take()).isEqualTo("mp1 LOGIN \"bob\" \"pw\"\r\n");
+    }
+
+    @Test
+    void theIdCarriesTheSessionsProxyTtlLessOne() {
+        FakeClientSession session = new ImapFakeSession();
+        session.settings = new SessionSettings(100, 50, 5, true, 5);
+        session.proxyTtl = 2;  // as a trusted client passed it in
+        ImapBackendLogin login = new ImapBackendLogin(session, "c7", BackendCredentials.forwarding("bob", "pw"),
+                TlsMode.PLAIN, null);
+        FakeBackendConnection backend = new FakeBackendConnection();
+        login.onConnected(backend);
+        login.onInput(ByteBuffer.wrap("* OK [CAPABILITY IMAP4rev1 ID] ready\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(backend.take()).contains("\"x-session-ext-id\" \"s1\" \"x-proxy-ttl\" \"1\")");
+    }
+
+    @Test
+    void latin1CredentialsAreSentAsLiteralsByteForByte() {
+        FakeClientSession session = new ImapFakeSession();
+        session.settings = settings;
+        ImapBackendLogin login = new ImapBackendLogin(session, "c7", BackendCredentials.forwarding("j\u00e4",
+                new byte[] {'j', (byte) 0xE4}, "p\u00e4", new byte[] {'p', (byte) 0xE4}), TlsMode.PLAIN, null);
+        FakeBackendConnection backend = new FakeBackendConnection();
+        login.onConnected(backend);
+        login.onInput(ByteBuffer.wrap("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(backend.sent.toByteArray()).isEqualTo(
+                "mp1 LOGIN {2+}\r\nj\u00e4 {2+}\r\np\u00e4\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void aBackendLineOverTheBoundIsUnavailable() {
+        // settings 100 + 50: the backend login's bound follows what the core buffers
+        Run run = runOnce(BackendCredentials.forwarding("bob", "pw"),
+                List.of(("* OK " + "x".repeat(200) + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+        assertThat(run.toClient()).isEqualTo("c7 " + ImapClientHandler.UNAVAILABLE + "\r\n");
+        assertThat(run.backendClosed()).isTrue();
     }
 }

@@ -399,4 +399,69 @@ class ImapClientHandlerTest {
         handler.onClosed();
         assertThat(backend.closed).isTrue();
     }
+    private static final String FORWARDED_ID = "a ID (\"name\" \"webmail\" \"x-originating-ip\" \"203.0.113.9\" "
+            + "\"x-originating-port\" \"4444\" \"x-proxy-ttl\" \"3\")\r\n";
+
+    @Test
+    void aTrustedClientsIdNamesTheOriginatingClientAndItsProxyTtl() {
+        session.settings = new io.github.mailproxy.spi.SessionSettings(1000, 50, 10, false, 5);
+        session.trusted = true;
+        open();
+        assertThat(send(FORWARDED_ID)).isEqualTo("* ID (\"name\" \"mailproxy\")\r\na OK ID completed.\r\n");
+        assertThat(session.clientAddress()).isEqualTo(new java.net.InetSocketAddress("203.0.113.9", 4444));
+        assertThat(session.proxyTtl()).isEqualTo(3);
+    }
+
+    @Test
+    void anUntrustedClientsIdFieldsAreIgnored() {
+        session.settings = new io.github.mailproxy.spi.SessionSettings(1000, 50, 10, false, 5);
+        session.trusted = false;
+        open();
+        assertThat(send(FORWARDED_ID)).isEqualTo("* ID (\"name\" \"mailproxy\")\r\na OK ID completed.\r\n");
+        assertThat(session.clientAddress()).isEqualTo(new java.net.InetSocketAddress("192.0.2.7", 40001));
+        assertThat(session.proxyTtl()).isEqualTo(5);
+    }
+
+    @Test
+    void aTrustedClientsInvalidAddressOrTtlIsIgnoredAndTheIdStillAnswered() {
+        session.settings = new io.github.mailproxy.spi.SessionSettings(1000, 50, 10, false, 5);
+        session.trusted = true;
+        open();
+        for (String fields : java.util.List.of("\"x-originating-ip\" \"example.org\"",
+                "\"x-originating-ip\" \"10.1\"", "\"x-originating-ip\" \"203.0.113.9\" \"x-originating-port\" \"70000\"",
+                "\"x-originating-ip\" NIL", "\"x-proxy-ttl\" \"-1\"", "\"x-proxy-ttl\" \"many\"")) {
+            assertThat(send("a ID (" + fields + ")\r\n")).as(fields).endsWith("a OK ID completed.\r\n");
+        }
+        assertThat(session.clientAddress()).isEqualTo(new java.net.InetSocketAddress("192.0.2.7", 40001));
+        assertThat(session.proxyTtl()).isEqualTo(5);
+    }
+
+    @Test
+    void anIpv6OriginatingAddressWithoutPortIsTaken() {
+        session.trusted = true;
+        open();
+        send("a ID (\"x-originating-ip\" \"2001:db8::7\")\r\n");
+        assertThat(session.clientAddress()).isEqualTo(new java.net.InetSocketAddress("2001:db8::7", 0));
+    }
+
+    @Test
+    void aLatin1LiteralPasswordReachesTheAuthServiceAsLatin1TextAndExactBytes() {
+        open();
+        input.put("a LOGIN bob {4+}\r\n".getBytes(StandardCharsets.US_ASCII));
+        input.put(new byte[] {'p', (byte) 0xE4, 's', 's'});
+        input.put("\r\n".getBytes(StandardCharsets.US_ASCII));
+        pump();
+        assertThat(session.authRequests).hasSize(1);
+        assertThat(session.authRequests.get(0).password()).isEqualTo("p\u00e4ss");
+        assertThat(session.authRequests.get(0).passwordBytes()).containsExactly('p', 0xE4, 's', 's');
+    }
+
+    @Test
+    void aNulInALiteralUserNameNeverReachesTheAuthService() {
+        open();
+        input.put("a LOGIN {3+}\r\nb\0b pw\r\n".getBytes(StandardCharsets.US_ASCII));
+        pump();
+        assertThat(session.authRequests).isEmpty();
+        assertThat(session.take()).isEqualTo("a " + ImapClientHandler.AUTH_FAILED + "\r\n");
+    }
 }

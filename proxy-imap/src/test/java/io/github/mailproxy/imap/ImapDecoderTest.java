@@ -226,4 +226,31 @@ class ImapDecoderTest {
     private static ByteBuffer buffer(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
     }
+    /** Renders strings as their bytes in hex, so that a test sees what the backend will get. */
+    private static List<String> decodeBytes(byte[] input) {
+        List<String> expected = null;
+        for (List<byte[]> chunks : Chunks.splits(input)) {
+            ImapDecoder decoder = new ImapDecoder(MAX_LINE, MAX_LITERAL);
+            List<String> events = Chunks.feed(chunks, in -> {
+                ImapDecoder.Result r = decoder.next(in);
+                return r.kind() != ImapDecoder.Kind.COMMAND ? render(r) : r.command().args().stream()
+                        .map(a -> a.value() + "=" + java.util.HexFormat.of().formatHex(a.bytes()))
+                        .collect(Collectors.joining(" "));
+            });
+            if (expected == null) {
+                expected = events;
+            } else {
+                assertThat(events).as("split into %d chunks", chunks.size()).isEqualTo(expected);
+            }
+        }
+        return expected;
+    }
+
+    @Test
+    void quotedAndLiteralStringsKeepTheClientsBytes() {
+        byte[] input = ("a LOGIN \"j\u00e4\" {2+}\r\np\u00e4\r\nb LOGIN \"j\u00c3\u00a4\" x\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        // Latin-1 bytes are read as Latin-1 text, UTF-8 as UTF-8; the bytes stay as sent
+        assertThat(decodeBytes(input)).containsExactly("j\u00e4=6ae4 p\u00e4=70e4", "j\u00e4=6ac3a4 x=78");
+    }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.MasterLogin;
 import io.github.mailproxy.PassDb;
+import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswdFilePassDb;
 import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.StaticPassDb;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,7 +93,7 @@ class ImapDovecotInteropTest {
                 .listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", 0)))
                 .passDb(passDb)
                 .authStrategy(strategy)
-                .backendTrusted(true)
+                // nothing about forwarding the client's address: the default does it, as Dovecot's proxy
                 .authFailureDelay(Duration.ofMillis(20))
                 .build()
                 .start();
@@ -256,6 +258,26 @@ class ImapDovecotInteropTest {
                 client.send("b LOGOUT\r\n");
                 client.tagged("b");
             }
+        }
+    }
+    @Test
+    void proxyNotTrustedLeavesTheProxysOwnAddressInDovecotsLog() throws Exception {
+        ProxyServer notTrusted = proxy(StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + dovecot.imapPort()
+                + " nopassword=y " + PassDbResult.PROXY_NOT_TRUSTED + "=y"), AuthStrategy.passwordForwarding());
+        try (RawImapClient client = new RawImapClient(port(notTrusted))) {
+            client.readLine();
+            client.send("a LOGIN frank dovecot-frank\r\n");
+            assertThat(client.tagged("a")).startsWith("a OK");
+            Matcher login = dovecot.awaitLog(Pattern.compile("imap-login: Info: Login: user=<frank>, method=[^,]+, "
+                    + "rip=127\\.0\\.0\\.1, rport=(\\d+), lip=127\\.0\\.0\\.1, lport=" + dovecot.imapPort() + ","),
+                    LOG_DEADLINE);
+            // no ID: Dovecot saw the proxy's own connection, not the client's
+            assertThat(Integer.parseInt(login.group(1))).isNotEqualTo(client.localPort());
+            client.send("b LOGOUT\r\n");
+            client.tagged("b");
+        } finally {
+            LeakCheck.assertNothingLeaked(notTrusted);
+            notTrusted.close();
         }
     }
 }

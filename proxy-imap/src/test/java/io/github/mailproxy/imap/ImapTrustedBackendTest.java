@@ -95,7 +95,7 @@ class ImapTrustedBackendTest {
             String id = received.get(0);
             assertThat(id).matches("mp1 ID \\(\"x-originating-ip\" \"127\\.0\\.0\\.1\" \"x-originating-port\" \""
                     + client.localPort() + "\" \"x-connected-ip\" \"127\\.0\\.0\\.1\" \"x-connected-port\" \""
-                    + proxyPort + "\" \"x-session-id\" \"[^\"]+\" \"x-proxy-ttl\" \"4\"\\)");
+                    + proxyPort + "\" \"x-session-ext-id\" \"[^\"]+\" \"x-proxy-ttl\" \"4\"\\)");
             assertThat(received.get(1)).isEqualTo("mp2 LOGIN \"bob\" \"pw bob\"");
             assertThat(received.get(2)).isEqualTo("b LOGOUT");
         }

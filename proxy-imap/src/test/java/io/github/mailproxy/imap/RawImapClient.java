@@ -37,7 +37,11 @@ final class RawImapClient implements Closeable {
     }
 
     void send(String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
+        send(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void send(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
     }
 

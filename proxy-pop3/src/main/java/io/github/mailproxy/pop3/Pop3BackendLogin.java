@@ -1,6 +1,8 @@
 package io.github.mailproxy.pop3;
 
 import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.BackendTarget;
+import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.spi.BackendConnection;
 import io.github.mailproxy.spi.BackendHandler;
@@ -9,9 +11,12 @@ import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.Sasl;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -19,9 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs in to a POP3 backend for one client: reads the greeting, asks CAPA when it must know what
- * the backend offers, forwards the client's address with XCLIENT to a trusted backend that offers it
- * (in CAPA, or as Dovecot does, with {@code +OK [XCLIENT]} in its greeting), logs in with USER/PASS or AUTH PLAIN (RFC 5034, RFC 4616), answers the client with the
- * backend's own {@code +OK} line and hands both connections to the relay. When the target asks for
+ * the backend offers, forwards the client's address with XCLIENT whenever the backend offers it
+ * (in CAPA, or as Dovecot does, with {@code +OK [XCLIENT]} in its greeting; off with the setting or
+ * the PassDb's {@code proxy_not_trusted}), logs in with USER/PASS or AUTH PLAIN (RFC 5034,
+ * RFC 4616) sending the bytes of the user name and password the client sent, answers the client
+ * with the backend's own {@code +OK} line and hands both connections to the relay. When the target asks for
  * it, STLS (RFC 2595) comes right after the greeting, and CAPA only after the handshake.
  */
 final class Pop3BackendLogin implements BackendHandler {
@@ -42,6 +49,7 @@ final class Pop3BackendLogin implements BackendHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Pop3BackendLogin.class);
     private static final int MAX_LINE = 8192;
     private static final String XCLIENT_GREETING = "+OK [XCLIENT]";
+    private static final byte[] CRLF = {'\r', '\n'};
     private static final int MAX_COMMAND = 255; // RFC 5034 section 4: a longer AUTH line needs a continuation
 
     private enum Step { CONNECTING, GREETING, STLS, HANDSHAKE, CAPA, CAPA_LIST, XCLIENT, USER, PASS, AUTH_CONTINUE, AUTH, DONE }
@@ -49,8 +57,12 @@ final class Pop3BackendLogin implements BackendHandler {
     private final ClientSession session;
     private final BackendCredentials credentials;
     private final boolean startTls;
+    private final boolean forwardClient;
+    private final String targetName;
+    /** Where the connection went, kept for the log after it is closed. */
+    private InetSocketAddress backendAddress;
     private final FailureListener listener;
-    private final LineFramer framer = new LineFramer(MAX_LINE);
+    private final LineFramer framer;
     /** Capability names (first words) of the backend's CAPA reply. */
     private final Set<String> capabilities = new HashSet<>();
     private boolean capabilitiesKnown;
@@ -65,10 +77,29 @@ final class Pop3BackendLogin implements BackendHandler {
      * @param listener    told about failures; success ends in {@link ClientSession#startRelay}
      */
     Pop3BackendLogin(ClientSession session, BackendCredentials credentials, boolean startTls, FailureListener listener) {
+        this(session, credentials, new BackendTarget(List.of("-"), 0, startTls ? TlsMode.STARTTLS : TlsMode.PLAIN, null),
+                listener);
+    }
+
+    /**
+     * @param session     the client's session
+     * @param credentials how to log in
+     * @param target      where the session connects: STLS or not, and whether to forward the client's address
+     * @param listener    told about failures; success ends in {@link ClientSession#startRelay}
+     */
+    Pop3BackendLogin(ClientSession session, BackendCredentials credentials, BackendTarget target,
+                     FailureListener listener) {
         this.session = session;
         this.credentials = credentials;
-        this.startTls = startTls;
+        this.startTls = target.tls() == TlsMode.STARTTLS;
+        this.forwardClient = target.forwardClient();
+        this.targetName = String.join(",", target.hosts()) + ":"
+                + (target.port() > 0 ? target.port() : Pop3Protocol.instance().defaultBackendPort());
         this.listener = listener;
+        // never above what the core buffers of one unfinished line, or it would close the session
+        // (a bare EOF to the client) before this saw TOO_LONG and answered -ERR [SYS/TEMP]
+        this.framer = new LineFramer((int) Math.min(MAX_LINE,
+                (long) session.settings().maxLineLength() + session.settings().maxLiteralSize()));
     }
 
     /** Stops the login because the client has gone: closes the backend and reports nothing. */
@@ -87,6 +118,7 @@ final class Pop3BackendLogin implements BackendHandler {
             return;
         }
         this.connection = connection;
+        this.backendAddress = connection.remoteAddress();
         step = Step.GREETING;
     }
 
@@ -117,7 +149,8 @@ final class Pop3BackendLogin implements BackendHandler {
         if (step == Step.DONE) {
             return;
         }
-        LOG.info("session={} msg=\"backend connection failed\" error={}", session.id(), io.github.mailproxy.Logfmt.value(cause));
+        LOG.info("session={} msg=\"POP3 backend login failed\" backend={} reason={}", session.id(),
+                io.github.mailproxy.Logfmt.value(targetName), io.github.mailproxy.Logfmt.value("unreachable: " + cause));
         fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, null);
     }
 
@@ -131,7 +164,7 @@ final class Pop3BackendLogin implements BackendHandler {
     }
 
     private void onLine(byte[] raw) {
-        String line = new String(raw, StandardCharsets.UTF_8);
+        String line = new String(raw, StandardCharsets.ISO_8859_1);  // only ASCII matters here
         switch (step) {
             case GREETING -> {
                 if (!isOk(line)) {
@@ -181,12 +214,13 @@ final class Pop3BackendLogin implements BackendHandler {
                 if (isOk(line)) {
                     sendLogin();
                 } else {
+                    // as Dovecot's proxy: a backend that offers XCLIENT and then refuses it is misconfigured
                     fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "XCLIENT refused");
                 }
             }
             case USER -> {
                 if (isOk(line)) {
-                    send("PASS " + credentials.password(), Step.PASS);
+                    send(concat(utf8("PASS "), credentials.passwordBytes()), Step.PASS);
                 } else {
                     loginRefused(line);
                 }
@@ -219,13 +253,17 @@ final class Pop3BackendLogin implements BackendHandler {
         }
     }
 
+    private boolean forwardsClient() {
+        return forwardClient && session.settings().backendTrusted();
+    }
+
     private boolean needCapa() {
-        return session.settings().backendTrusted()
+        return forwardsClient()
                 || credentials.mechanism() == BackendCredentials.Mechanism.AUTO && credentials.masterUser() == null;
     }
 
     private void afterCapa() {
-        if (session.settings().backendTrusted() && capabilities.contains("XCLIENT")) {
+        if (forwardsClient() && capabilities.contains("XCLIENT")) {
             send(xclient(), Step.XCLIENT);
         } else {
             sendLogin();
@@ -240,21 +278,22 @@ final class Pop3BackendLogin implements BackendHandler {
         return "XCLIENT ADDR=" + (scope < 0 ? ip : ip.substring(0, scope))
                 + " PORT=" + session.clientAddress().getPort()
                 + " SESSION=" + token(session.id())
-                + " TTL=" + Math.max(0, session.settings().proxyTtl() - 1);
+                + " TTL=" + Math.max(0, session.proxyTtl() - 1);
     }
 
     private void sendLogin() {
-        String user = credentials.user();
+        byte[] user = credentials.userBytes();
+        byte[] password = credentials.passwordBytes();
         String master = credentials.masterUser();
-        if (!isSafe(user) || !isSafe(credentials.password()) || master != null && !isSafe(master)) {
+        if (!isSafe(user) || !isSafe(password) || master != null && !isSafe(utf8(master))) {
             // Only a PassDb can put these here (client input is checked); they would split the command.
             fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, "user or password from the PassDb holds CR, LF or NUL");
             return;
         }
         if (usePlain()) {
             String response = master == null
-                    ? Sasl.encodePlain(null, user, credentials.password())
-                    : Sasl.encodePlain(user, master, credentials.password());
+                    ? Sasl.encodePlain(null, user, password)
+                    : Sasl.encodePlain(user, utf8(master), password);
             if ("AUTH PLAIN ".length() + response.length() <= MAX_COMMAND) {
                 send("AUTH PLAIN " + response, Step.AUTH);
             } else {
@@ -263,7 +302,7 @@ final class Pop3BackendLogin implements BackendHandler {
             }
         } else {
             // Dovecot's master user separator, for a backend that takes master logins only this way
-            send("USER " + (master == null ? user : user + "*" + master), Step.USER);
+            send(concat(utf8("USER "), master == null ? user : concat(user, utf8("*" + master))), Step.USER);
         }
     }
 
@@ -303,7 +342,8 @@ final class Pop3BackendLogin implements BackendHandler {
 
     private void fail(String message, Outcome outcome, String logReason) {
         if (logReason != null) {
-            LOG.warn("session={} msg=\"POP3 backend login failed\" reason={}", session.id(), io.github.mailproxy.Logfmt.value(logReason));
+            LOG.warn("session={} msg=\"POP3 backend login failed\" backend={} reason={}", session.id(),
+                    io.github.mailproxy.Logfmt.value(backendName()), io.github.mailproxy.Logfmt.value(logReason));
         }
         step = Step.DONE;
         if (connection != null) {
@@ -318,6 +358,31 @@ final class Pop3BackendLogin implements BackendHandler {
         connection.write(command + "\r\n");
     }
 
+    private void send(byte[] command, Step next) {
+        step = next;
+        connection.write(concat(command, CRLF));
+    }
+
+    /** @return the backend's address as {@code host:port}, for the log */
+    private String backendName() {
+        if (backendAddress == null || backendAddress.getAddress() == null) {
+            return targetName;
+        }
+        String ip = backendAddress.getAddress().getHostAddress();
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + backendAddress.getPort();
+    }
+
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static boolean isOk(String line) {
         return line.startsWith("+OK") && (line.length() == 3 || line.charAt(3) == ' ');
     }
@@ -326,8 +391,13 @@ final class Pop3BackendLogin implements BackendHandler {
         return line.startsWith("-ERR") && (line.length() == 4 || line.charAt(4) == ' ');
     }
 
-    private static boolean isSafe(String s) {
-        return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 && s.indexOf('\0') < 0;
+    private static boolean isSafe(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == '\r' || b == '\n' || b == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String token(String s) {

@@ -6,15 +6,18 @@ import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswordScheme;
 import io.github.mailproxy.SessionEvent.Outcome;
-import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.spi.ClientHandler;
+import io.github.mailproxy.spi.ClientInput;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.CramMd5;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.VerifiedSasl;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -33,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.FailureListener {
 
     static final String GREETING = "+OK mailproxy ready.";
+    /** The greeting to a trusted client: Dovecot's pop3-login offers XCLIENT this way. */
+    static final String TRUSTED_GREETING = "+OK [XCLIENT] mailproxy ready.";
     static final String PLAINTEXT_DISALLOWED = "[AUTH] Plaintext authentication disallowed on non-secure connections.";
     static final String TEMPORARY_FAILURE = "[SYS/TEMP] Temporary authentication failure.";
 
@@ -70,6 +75,8 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
     private String apopTimestamp;
     private Pop3BackendLogin backendLogin;
     private int errors;
+    /** The user name's bytes as the client sent them with USER. */
+    private byte[] pendingUserBytes;
 
     /**
      * @param session the session this handler talks through
@@ -81,12 +88,13 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     @Override
     public void onOpen() {
+        String greeting = session.clientTrusted() ? TRUSTED_GREETING : GREETING;
         if (session.mechanisms().contains(APOP)) {
             // RFC 1939 section 7: the timestamp in the greeting is what an APOP digest covers
             apopTimestamp = CramMd5.challenge();
-            reply(GREETING + " " + apopTimestamp);
+            reply(greeting + " " + apopTimestamp);
         } else {
-            reply(GREETING);
+            reply(greeting);
         }
     }
 
@@ -135,9 +143,11 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         if (command instanceof Pop3Command.Capa) {
             capa();
         } else if (command instanceof Pop3Command.User u) {
-            user(u.name());
+            user(u.name(), u.bytes());
         } else if (command instanceof Pop3Command.Pass p) {
-            pass(p.password());
+            pass(p.password(), p.bytes());
+        } else if (command instanceof Pop3Command.Xclient x && session.clientTrusted()) {
+            xclient(x.arguments());
         } else if (command instanceof Pop3Command.Auth a) {
             auth(a);
         } else if (command instanceof Pop3Command.Apop a) {
@@ -182,6 +192,9 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         offered.add("RESP-CODES");
         offered.add("AUTH-RESP-CODE");
         offered.add("PIPELINING");
+        if (session.clientTrusted()) {
+            offered.add("XCLIENT");
+        }
         StringBuilder out = new StringBuilder("+OK Capability list follows.\r\n");
         for (String capability : session.filterCapabilities(CapabilityFilter.Phase.PRE_LOGIN, List.copyOf(offered))) {
             String line = oneLine(capability);
@@ -192,25 +205,89 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         session.write(out.append(".\r\n").toString());
     }
 
-    private void user(String name) {
+    private void user(String name, byte[] bytes) {
         if (!session.plaintextAuthAllowed()) {
             error(PLAINTEXT_DISALLOWED);
             return;
         }
         pendingUser = name;
+        pendingUserBytes = bytes;
         reply("+OK");
     }
 
-    private void pass(String password) {
+    private void pass(String password, byte[] bytes) {
         if (!session.plaintextAuthAllowed()) {
             error(PLAINTEXT_DISALLOWED);
         } else if (pendingUser == null) {
             error("No username given.");
         } else {
             String user = pendingUser;
+            byte[] userBytes = pendingUserBytes;
             pendingUser = null;
-            login(user, password, USER_PASS_MECHANISM);
+            pendingUserBytes = null;
+            login(user, userBytes, password, bytes, USER_PASS_MECHANISM);
         }
+    }
+
+    /**
+     * Dovecot's {@code XCLIENT} from a trusted client (webmail, another proxy): {@code ADDR} and
+     * {@code PORT} name the client it speaks for, {@code TTL} the proxy hops left; other parameters
+     * ({@code SESSION}, {@code FORWARD}, ...) are accepted and ignored. Nothing is applied unless
+     * every known parameter is valid.
+     */
+    private void xclient(String arguments) {
+        InetAddress address = null;
+        int port = 0;
+        int ttl = -1;
+        for (String parameter : arguments.strip().split(" +")) {
+            int eq = parameter.indexOf('=');
+            if (parameter.isEmpty() || eq <= 0) {
+                continue;
+            }
+            String name = parameter.substring(0, eq).toUpperCase(Locale.ROOT);
+            String value = parameter.substring(eq + 1);
+            switch (name) {
+                case "ADDR" -> {
+                    address = ClientInput.ipLiteral(value).orElse(null);
+                    if (address == null) {
+                        error("Invalid parameters.");
+                        return;
+                    }
+                }
+                case "PORT" -> {
+                    port = number(value);
+                    if (port < 0 || port > 65535) {
+                        error("Invalid parameters.");
+                        return;
+                    }
+                }
+                case "TTL" -> {
+                    ttl = number(value);
+                    if (ttl < 0) {
+                        error("Invalid parameters.");
+                        return;
+                    }
+                }
+                default -> {
+                    // SESSION, FORWARD, LOGIN, CLIENT-TRANSPORT: nothing the proxy uses
+                }
+            }
+        }
+        if (address != null) {
+            session.originatingClient(new InetSocketAddress(address, port));
+        }
+        if (ttl >= 0) {
+            session.incomingProxyTtl(ttl);
+        }
+        reply("+OK");
+    }
+
+    /** @return a small non-negative decimal number, or -1 */
+    private static int number(String s) {
+        if (s.isEmpty() || s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Integer.parseInt(s);
     }
 
     /** RFC 5034 section 4. */
@@ -232,6 +309,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
             startVerified(mechanism, command.initialResponse());
         } else {
             pendingUser = null;
+            pendingUserBytes = null;
             sasl = SaslExchange.start(mechanism);
             saslStep(sasl.begin(command.initialResponse()));
         }
@@ -341,7 +419,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         } else if (step instanceof SaslExchange.Credentials c) {
             String mechanism = sasl.mechanism();
             endSasl();
-            login(c.user(), c.password(), mechanism);
+            login(c.user(), c.userBytes(), c.password(), c.passwordBytes(), mechanism);
         } else if (step instanceof SaslExchange.Failed f) {
             endSasl();
             error(f.message());
@@ -373,9 +451,11 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         session.close();
     }
 
-    private void login(String user, String password, String mechanism) {
+    /** The bytes the client sent go along for the backend (password forwarding sends them unchanged). */
+    private void login(String user, byte[] userBytes, String password, byte[] passwordBytes, String mechanism) {
         session.user(user);
-        awaitDecision(session.authenticate(session.authRequest(user, password, mechanism)));
+        AuthRequest request = session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes);
+        awaitDecision(session.authenticate(request));
     }
 
     /** Pauses input until the auth service has decided, then acts on its decision. */
@@ -429,7 +509,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     private void onDecision(AuthDecision decision) {
         if (decision instanceof AuthDecision.Proxy p) {
-            backendLogin = new Pop3BackendLogin(session, p.credentials(), p.target().tls() == TlsMode.STARTTLS, this);
+            backendLogin = new Pop3BackendLogin(session, p.credentials(), p.target(), this);
             session.connectBackend(p.target(), backendLogin);
         } else if (decision instanceof AuthDecision.Reject r) {
             switch (r.failure()) {

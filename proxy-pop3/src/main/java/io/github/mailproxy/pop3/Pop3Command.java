@@ -1,5 +1,9 @@
 package io.github.mailproxy.pop3;
 
+import io.github.mailproxy.spi.ClientInput;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -16,27 +20,92 @@ sealed interface Pop3Command {
     /**
      * {@code USER name} (RFC 1939 section 7).
      *
-     * @param name the rest of the line after {@code USER }
+     * @param name  the rest of the line after {@code USER }, decoded as {@link ClientInput#text}
+     * @param bytes the same as the client sent it, for the backend
      */
-    record User(String name) implements Pop3Command {
+    record User(String name, byte[] bytes) implements Pop3Command {
+        /** @param name the user name, sent as UTF-8 */
+        public User(String name) {
+            this(name, name.getBytes(StandardCharsets.UTF_8));
+        }
+
         public User {
             Objects.requireNonNull(name, "name");
+            bytes = bytes.clone();
+        }
+
+        /** @return a copy of the bytes */
+        @Override
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof User u && name.equals(u.name) && Arrays.equals(bytes, u.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "User[name=" + name + "]";
         }
     }
 
     /**
      * {@code PASS password} (RFC 1939 section 7).
      *
-     * @param password the rest of the line after {@code PASS }, spaces included
+     * @param password the rest of the line after {@code PASS }, spaces included, decoded as
+     *                 {@link ClientInput#text}
+     * @param bytes    the same as the client sent it, for the backend
      */
-    record Pass(String password) implements Pop3Command {
+    record Pass(String password, byte[] bytes) implements Pop3Command {
+        /** @param password the password, sent as UTF-8 */
+        public Pass(String password) {
+            this(password, password.getBytes(StandardCharsets.UTF_8));
+        }
+
         public Pass {
             Objects.requireNonNull(password, "password");
+            bytes = bytes.clone();
+        }
+
+        /** @return a copy of the bytes */
+        @Override
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pass p && password.equals(p.password) && MessageDigest.isEqual(bytes, p.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;  // nothing derived from a password
         }
 
         @Override
         public String toString() {
             return "Pass[password=***]";
+        }
+    }
+
+    /**
+     * {@code XCLIENT name=value ...}, with which a trusted client (Dovecot's
+     * {@code login_trusted_networks}) names the client it speaks for: {@code ADDR}, {@code PORT},
+     * {@code TTL}, as Dovecot's pop3-login takes it. Untrusted clients get the unknown-command error.
+     *
+     * @param arguments the rest of the line, possibly empty
+     */
+    record Xclient(String arguments) implements Pop3Command {
+        public Xclient {
+            Objects.requireNonNull(arguments, "arguments");
         }
     }
 

@@ -1,8 +1,10 @@
 package io.github.mailproxy.pop3;
 
+import io.github.mailproxy.spi.ClientInput;
 import io.github.mailproxy.spi.LineFramer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -51,7 +53,7 @@ final class Pop3CommandReader {
      * @return the command; never {@code null}
      */
     static Pop3Command parse(byte[] line) {
-        String text = new String(line, StandardCharsets.UTF_8);
+        String text = ClientInput.text(line);
         int space = text.indexOf(' ');
         String verb = (space < 0 ? text : text.substring(0, space)).toUpperCase(Locale.ROOT);
         String args = space < 0 ? null : text.substring(space + 1);
@@ -64,13 +66,23 @@ final class Pop3CommandReader {
             case "STLS" -> new Pop3Command.Stls();
             case "QUIT" -> new Pop3Command.Quit();
             case "USER" -> args == null || args.isEmpty()
-                    ? new Pop3Command.Invalid("No username given.") : new Pop3Command.User(args);
+                    ? new Pop3Command.Invalid("No username given.") : new Pop3Command.User(args, argumentBytes(line));
             case "PASS" -> args == null || args.isEmpty()
-                    ? new Pop3Command.Invalid("No password given.") : new Pop3Command.Pass(args);
+                    ? new Pop3Command.Invalid("No password given.") : new Pop3Command.Pass(args, argumentBytes(line));
+            case "XCLIENT" -> new Pop3Command.Xclient(args == null ? "" : args);
             case "AUTH" -> parseAuth(args);
             case "APOP" -> parseApop(args);
             default -> unknown(verb);
         };
+    }
+
+    /** The bytes after the verb's space: a user name or password exactly as the client sent it. */
+    private static byte[] argumentBytes(byte[] line) {
+        int space = 0;
+        while (line[space] != ' ') {
+            space++;
+        }
+        return Arrays.copyOfRange(line, space + 1, line.length);
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.github.mailproxy.pop3;
 
+import io.github.mailproxy.spi.ClientInput;
 import io.github.mailproxy.spi.Sasl;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -26,10 +30,42 @@ final class SaslExchange {
     /**
      * The credentials are complete.
      *
-     * @param user     the authentication identity
-     * @param password the password
+     * @param user          the authentication identity, decoded as {@link ClientInput#text}
+     * @param password      the password, decoded the same way
+     * @param userBytes     the identity's bytes as the client sent them
+     * @param passwordBytes the password's bytes as the client sent them
      */
-    record Credentials(String user, String password) implements Step {
+    record Credentials(String user, String password, byte[] userBytes, byte[] passwordBytes) implements Step {
+        Credentials(String user, String password) {
+            this(user, password, user.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+        }
+
+        public Credentials {
+            userBytes = userBytes.clone();
+            passwordBytes = passwordBytes.clone();
+        }
+
+        @Override
+        public byte[] userBytes() {
+            return userBytes.clone();
+        }
+
+        @Override
+        public byte[] passwordBytes() {
+            return passwordBytes.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Credentials c && user.equals(c.user) && password.equals(c.password)
+                    && Arrays.equals(userBytes, c.userBytes) && MessageDigest.isEqual(passwordBytes, c.passwordBytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return user.hashCode();
+        }
+
         @Override
         public String toString() {
             return "Credentials[user=" + user + ", password=***]";
@@ -52,7 +88,7 @@ final class SaslExchange {
     private static final Failed AUTHZ_REFUSED = new Failed("[AUTH] Authentication failed.");
 
     private final String mechanism;
-    private String loginUser;
+    private byte[] loginUser;
 
     private SaslExchange(String mechanism) {
         this.mechanism = mechanism;
@@ -99,18 +135,18 @@ final class SaslExchange {
         if (mechanism.equals(PLAIN)) {
             return plain(base64);
         }
-        Optional<String> text = Sasl.decodeText(base64).filter(SaslExchange::isSafe);
-        if (text.isEmpty()) {
+        Optional<byte[]> bytes = Sasl.decodeBytes(base64).filter(SaslExchange::isSafe);
+        if (bytes.isEmpty()) {
             return INVALID;
         }
         if (loginUser == null) {
-            if (text.get().isEmpty()) {
+            if (bytes.get().length == 0) {
                 return INVALID;
             }
-            loginUser = text.get();
+            loginUser = bytes.get();
             return new Challenge(Sasl.LOGIN_PASSWORD_PROMPT);
         }
-        return new Credentials(loginUser, text.get());
+        return new Credentials(ClientInput.text(loginUser), ClientInput.text(bytes.get()), loginUser, bytes.get());
     }
 
     private static Step plain(String base64) {
@@ -119,17 +155,25 @@ final class SaslExchange {
             return INVALID;
         }
         Sasl.PlainCredentials c = decoded.get();
-        if (!isSafe(c.authenticationId()) || !isSafe(c.password()) || c.authenticationId().isEmpty()) {
+        if (!isSafe(c.authenticationIdBytes()) || !isSafe(c.passwordBytes()) || c.authenticationId().isEmpty()) {
             return INVALID;
         }
         if (!c.authorizationId().isEmpty() && !c.authorizationId().equals(c.authenticationId())) {
             return AUTHZ_REFUSED;
         }
-        return new Credentials(c.authenticationId(), c.password());
+        return new Credentials(c.authenticationId(), c.password(), c.authenticationIdBytes(), c.passwordBytes());
     }
 
-    /** CR, LF or NUL in a user name or password would end the line it is forwarded in. */
-    private static boolean isSafe(String s) {
-        return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 && s.indexOf('\0') < 0;
+    /**
+     * CR or LF in a user name or password would end the line it is forwarded in; a NUL would cut it
+     * short at a backend written in C. Refused before any PassDb lookup.
+     */
+    private static boolean isSafe(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == '\r' || b == '\n' || b == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.mailproxy.BackendCredentials;
 import io.github.mailproxy.BackendCredentials.Mechanism;
+import io.github.mailproxy.BackendTarget;
+import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.SessionSettings;
 import io.github.mailproxy.testing.FakeBackendConnection;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -265,5 +268,32 @@ class Pop3BackendLoginTest {
         assertThat(failures).containsExactly(UNAVAILABLE);
         assertThat(backend.startTlsCalls).isZero();
         assertThat(backend.closed).isTrue();
+    }
+    @Test
+    void xclientCarriesTheSessionsProxyTtlLessOne() {
+        session.settings = new SessionSettings(8192, 8192, 10, true, 5);
+        session.proxyTtl = 1;  // as a trusted client passed it in
+        Pop3BackendLogin login = login(new BackendCredentials("alice", null, "pw", Mechanism.LOGIN));
+        backend.reply(login, "+OK [XCLIENT] ready\r\n+OK\r\nUSER\r\n.\r\n");
+        assertThat(backend.take()).isEqualTo("CAPA\r\nXCLIENT ADDR=192.0.2.7 PORT=40123 SESSION=sess-1 TTL=0\r\n");
+    }
+
+    @Test
+    void proxyNotTrustedSendsNoXclient() {
+        session.settings = new SessionSettings(8192, 8192, 10, true, 5);
+        Pop3BackendLogin login = new Pop3BackendLogin(session, new BackendCredentials("alice", null, "pw", Mechanism.LOGIN),
+                new BackendTarget(List.of("192.0.2.1"), 110, TlsMode.PLAIN, null, false, false), (m, o) -> { });
+        login.onConnected(backend);
+        backend.reply(login, "+OK [XCLIENT] ready\r\n");
+        assertThat(backend.take()).isEqualTo("USER alice\r\n");
+    }
+
+    @Test
+    void latin1CredentialsAreSentByteForByte() {
+        Pop3BackendLogin login = login(BackendCredentials.forwarding("j\u00e4", new byte[] {'j', (byte) 0xE4},
+                "p\u00e4", new byte[] {'p', (byte) 0xE4}));
+        backend.reply(login, "+OK\r\n+OK\r\nUSER\r\n.\r\n+OK\r\n");
+        assertThat(backend.sent.toByteArray()).isEqualTo(
+                "CAPA\r\nUSER j\u00e4\r\nPASS p\u00e4\r\n".getBytes(StandardCharsets.ISO_8859_1));
     }
 }

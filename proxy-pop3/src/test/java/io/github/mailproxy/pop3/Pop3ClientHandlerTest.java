@@ -374,4 +374,48 @@ class Pop3ClientHandlerTest {
         assertThat(session.take()).contains("SASL PLAIN LOGIN\r\n").endsWith("+OK\r\nPLAIN\r\nLOGIN\r\n.\r\n"
                 + "-ERR Unsupported authentication mechanism.\r\n");
     }
+    @Test
+    void aTrustedClientIsOfferedXclientAndNamesTheOriginatingClient() {
+        session.trusted = true;
+        handler = session.open();
+        assertThat(session.take()).isEqualTo("+OK [XCLIENT] mailproxy ready.\r\n");
+        session.send("CAPA\r\n");
+        assertThat(session.take()).contains("\r\nXCLIENT\r\n");
+        session.send("XCLIENT ADDR=203.0.113.9 PORT=4444 SESSION=abc TTL=3\r\n");
+        assertThat(session.take()).isEqualTo("+OK\r\n");
+        assertThat(session.clientAddress()).isEqualTo(new java.net.InetSocketAddress("203.0.113.9", 4444));
+        assertThat(session.proxyTtl()).isEqualTo(3);
+    }
+
+    @Test
+    void aTrustedClientsInvalidXclientChangesNothing() {
+        session.trusted = true;
+        handler = session.open();
+        session.take();
+        for (String arguments : List.of("ADDR=example.org", "ADDR=203.0.113.9 PORT=99999", "TTL=x ADDR=203.0.113.9")) {
+            session.send("XCLIENT " + arguments + "\r\n");
+            assertThat(session.take()).as(arguments).isEqualTo("-ERR Invalid parameters.\r\n");
+        }
+        assertThat(session.clientAddress()).isEqualTo(new java.net.InetSocketAddress("192.0.2.7", 40123));
+        assertThat(session.proxyTtl()).isEqualTo(5);
+    }
+
+    @Test
+    void anUntrustedClientGetsTheUnknownCommandErrorForXclient() {
+        session.send("CAPA\r\n");
+        assertThat(session.take()).doesNotContain("XCLIENT");
+        session.send("XCLIENT ADDR=203.0.113.9 PORT=4444\r\n");
+        assertThat(session.take()).isEqualTo("-ERR Unknown command.\r\n");
+        assertThat(session.clientAddress()).isEqualTo(new java.net.InetSocketAddress("192.0.2.7", 40123));
+    }
+
+    @Test
+    void latin1UserAndPassReachTheAuthServiceAsTextAndExactBytes() {
+        session.send("USER j\u00e4\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        session.send("PASS p\u00e4\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(session.authRequests).hasSize(1);
+        assertThat(session.authRequests.get(0).user()).isEqualTo("j\u00e4");
+        assertThat(session.authRequests.get(0).userBytes()).containsExactly('j', 0xE4);
+        assertThat(session.authRequests.get(0).passwordBytes()).containsExactly('p', 0xE4);
+    }
 }

@@ -17,7 +17,11 @@ class Pop3CommandReaderTest {
      * a byte at a time, and checks that all ways give the same commands.
      */
     private static List<Pop3Command> read(String input, boolean sasl) {
-        byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
+        return read(input.getBytes(StandardCharsets.UTF_8), sasl);
+    }
+
+    /** Reads bytes that need not be UTF-8, whole, split at every byte and byte by byte. */
+    private static List<Pop3Command> read(byte[] bytes, boolean sasl) {
         List<Pop3Command> whole = feed(bytes, new int[0], sasl);
         for (int split = 1; split < bytes.length; split++) {
             assertThat(feed(bytes, new int[] {split}, sasl)).as("split at %d", split).isEqualTo(whole);
@@ -185,5 +189,20 @@ class Pop3CommandReaderTest {
         assertThat(new Pop3Command.Auth("PLAIN", "AGFsaWNlAHNlY3JldA==").toString())
                 .contains("PLAIN").doesNotContain("AGFsaWNlAHNlY3JldA==");
         assertThat(new Pop3Command.SaslResponse("c2VjcmV0").toString()).doesNotContain("c2VjcmV0");
+    }
+    @Test
+    void userAndPassKeepTheClientsBytesWhateverTheCharset() {
+        byte[] latin1 = "USER j\u00e4\r\nPASS p\u00e4 ss\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(read(latin1, false)).containsExactly(
+                new Pop3Command.User("j\u00e4", new byte[] {'j', (byte) 0xE4}),
+                new Pop3Command.Pass("p\u00e4 ss", new byte[] {'p', (byte) 0xE4, ' ', 's', 's'}));
+        assertThat(read("USER j\u00e4\r\n", false)).containsExactly(
+                new Pop3Command.User("j\u00e4", new byte[] {'j', (byte) 0xC3, (byte) 0xA4}));
+    }
+
+    @Test
+    void xclientIsReadWithItsArguments() {
+        assertThat(read("XCLIENT ADDR=203.0.113.9 PORT=4444\r\nxclient\r\n")).containsExactly(
+                new Pop3Command.Xclient("ADDR=203.0.113.9 PORT=4444"), new Pop3Command.Xclient(""));
     }
 }

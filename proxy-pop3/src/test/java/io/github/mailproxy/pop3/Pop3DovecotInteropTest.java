@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.MasterLogin;
 import io.github.mailproxy.PassDb;
+import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswdFilePassDb;
 import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.StaticPassDb;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,7 +98,7 @@ class Pop3DovecotInteropTest {
                 .listen(Pop3Protocol.plain(new InetSocketAddress("127.0.0.1", 0)))
                 .passDb(passDb)
                 .authStrategy(strategy)
-                .backendTrusted(true)
+                // nothing about forwarding the client's address: the default does it, as Dovecot's proxy
                 .authFailureDelay(Duration.ofMillis(20))
                 .build()
                 .start();
@@ -290,6 +292,24 @@ class Pop3DovecotInteropTest {
                 dovecot.awaitLog(line, LOG_DEADLINE);
                 assertThat(client.command("QUIT")).startsWith("+OK");
             }
+        }
+    }
+    @Test
+    void proxyNotTrustedLeavesTheProxysOwnAddressInDovecotsLog() {
+        ProxyServer notTrusted = proxy(StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + dovecot.pop3Port()
+                + " nopassword=y " + PassDbResult.PROXY_NOT_TRUSTED + "=y"), AuthStrategy.passwordForwarding());
+        try (PopClient client = PopClient.connect(port(notTrusted))) {
+            client.readLine();
+            assertThat(client.command("USER gina")).startsWith("+OK");
+            assertThat(client.command("PASS dovecot-gina")).startsWith("+OK");
+            Matcher login = dovecot.awaitLog(Pattern.compile("pop3-login: Info: Login: user=<gina>, method=[^,]+, "
+                    + "rip=127\\.0\\.0\\.1, rport=(\\d+),"), LOG_DEADLINE);
+            // no XCLIENT: Dovecot saw the proxy's own connection, not the client's
+            assertThat(Integer.parseInt(login.group(1))).isNotEqualTo(client.localPort());
+            assertThat(client.command("QUIT")).startsWith("+OK");
+        } finally {
+            LeakCheck.assertNothingLeaked(notTrusted);
+            notTrusted.close();
         }
     }
 }

@@ -55,7 +55,9 @@ class Pop3ScriptedBackendTest {
     void untrustedBackendGetsNoXclient() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend("+OK ready\r\n", List.of(
                      "+OK\r\nUSER\r\nXCLIENT\r\n.\r\n", "+OK\r\n", "+OK in\r\n"), -1, null);
-             ProxyServer server = proxy("proxy=y host=127.0.0.1 port=" + backend.port() + " nopassword=y").build().start();
+             // forwarding the client's address is the default; this proxy is told not to
+             ProxyServer server = proxy("proxy=y host=127.0.0.1 port=" + backend.port() + " nopassword=y")
+                     .backendTrusted(false).build().start();
              PopClient c = PopClient.connect(server.port(Pop3Protocol.NAME))) {
             c.readLine();
             c.command("USER alice");
