@@ -41,6 +41,10 @@ class ImapProxyLoopTest {
     }
 
     private void start(String flag) {
+        start(flag, ProxyServer.builder());
+    }
+
+    private void start(String flag, ProxyServer.Builder builder) {
         PassDb passDb = request -> {
             lookups.incrementAndGet();
             Map<String, String> fields = new HashMap<>(Map.of(flag, "y", "host", "127.0.0.1", "nopassword", "y"));
@@ -49,7 +53,7 @@ class ImapProxyLoopTest {
             }
             return CompletableFuture.completedFuture(PassDbResult.found(fields));
         };
-        server = ProxyServer.builder().listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", 0)))
+        server = builder.listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", 0)))
                 .passDb(passDb).build().start();
     }
 
@@ -92,5 +96,39 @@ class ImapProxyLoopTest {
         start("proxy_maybe");
         port.set(TestBackend.imapPort(greenMail));
         assertThat(login()).startsWith("a OK");
+    }
+
+    /** Another proxy in front (a trusted client) passes on the hops left: at zero no backend is tried. */
+    @Test
+    void aTrustedClientsUsedUpProxyTtlIsRefusedAndOneHopLeftIsProxied() throws IOException {
+        greenMail = TestBackend.startGreenMail();
+        greenMail.setUser("bob@example.org", "bob", "pw-bob");
+        start("proxy", ProxyServer.builder().loginTrustedNetworks("127.0.0.0/8"));
+        port.set(TestBackend.imapPort(greenMail));
+        try (LogCapture log = new LogCapture()) {
+            assertThat(loginAfterId("0")).startsWith("b NO [UNAVAILABLE]");
+            assertThat(log.text()).contains("cause=proxy-ttl-exhausted");
+        }
+        assertThat(loginAfterId("1")).startsWith("b OK");
+    }
+
+    /** An untrusted client's x-proxy-ttl is ignored: it cannot make the proxy refuse or loop further. */
+    @Test
+    void anUntrustedClientsProxyTtlIsIgnored() throws IOException {
+        greenMail = TestBackend.startGreenMail();
+        greenMail.setUser("bob@example.org", "bob", "pw-bob");
+        start("proxy");
+        port.set(TestBackend.imapPort(greenMail));
+        assertThat(loginAfterId("0")).startsWith("b OK");
+    }
+
+    private String loginAfterId(String ttl) throws IOException {
+        try (RawImapClient c = new RawImapClient(server.port(ImapProtocol.NAME))) {
+            c.readLine();
+            c.send("a ID (\"x-proxy-ttl\" \"" + ttl + "\")\r\n");
+            assertThat(c.tagged("a")).startsWith("a OK");
+            c.send("b LOGIN bob pw-bob\r\n");
+            return c.tagged("b");
+        }
     }
 }
