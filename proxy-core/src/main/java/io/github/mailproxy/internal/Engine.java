@@ -53,6 +53,8 @@ public final class Engine {
     private final AtomicInteger openBackends = new AtomicInteger();
     private final AtomicLong queuedReplyBytes = new AtomicLong();
     private final RefusalLog refusals = new RefusalLog();
+    /** When the refusal summary was last written (or the engine built); read by close() for the last one. */
+    private volatile long lastRefusalSummaryNanos = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
             new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
@@ -175,6 +177,7 @@ public final class Engine {
         }
         loops[0].schedule(RefusalLog.INTERVAL_NANOS, () -> {
             refusals.flush();
+            lastRefusalSummaryNanos = System.nanoTime();
             scheduleRefusalSummary();
         });
     }
@@ -557,7 +560,7 @@ public final class Engine {
             loop.shutdown(config.shutdownTimeout().toMillis());
         }
         resolver.shutdownNow();
-        refusals.flush();
+        refusals.flushAtClose(System.nanoTime() - lastRefusalSummaryNanos);
         terminated.countDown();
     }
 }

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ProxyServer#close()} with sessions in every state: each is reported with outcome
- * {@code SHUTDOWN}, and a normal close logs nothing at WARN or ERROR.
+ * {@code SHUTDOWN}, and a normal close logs nothing at WARN or ERROR (the refusal counts it writes
+ * last are at INFO).
  */
 class ShutdownTest {
 
@@ -89,6 +90,30 @@ class ShutdownTest {
                 .isEqualTo(SessionEvent.Outcome.SHUTDOWN));
         assertThat(log.lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList())
                 .as("WARN and ERROR lines logged by close()").isEmpty();
+    }
+
+    @Test
+    void refusalsCountedSinceTheLastSummaryAreWrittenAtInfoWhenTheServerCloses() throws Exception {
+        ProxyServer server = ProxyServer.builder()
+                .listen(new Listener(new LineProtocol(), new InetSocketAddress("127.0.0.1", 0), TlsMode.PLAIN, null))
+                .passDb(request -> CompletableFuture.completedFuture(PassDbResult.notFound()))
+                .maxConnections(1).build().start();
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port("line"));
+        client(address);
+        for (int i = 0; i < 3; i++) {
+            try (LineClient refused = LineClient.connect("127.0.0.1", address)) {
+                assertThat(refused.line()).isEqualTo("BUSY");  // the first is logged at once, two are counted
+            }
+        }
+
+        String log;
+        try (LogCapture capture = new LogCapture()) {
+            server.close();
+            log = capture.text();
+        }
+
+        assertThat(log).contains("INFO io.github.mailproxy.internal.RefusalLog - refused cause=connection-limit count=2 interval=")
+                .doesNotContain(" WARN ");
     }
 
     private LineClient client(InetSocketAddress address) throws IOException {
