@@ -32,7 +32,8 @@ public final class TlsCheck {
         try {
             SSLEngine serverEngine = server.createSSLEngine();
             serverEngine.setUseClientMode(false);
-            SSLEngine clientEngine = AnyCertTrust.context().createSSLEngine("mailproxy.invalid", 993);
+            // no peer host: no SNI, so that a key manager that picks keys by server name offers its default
+            SSLEngine clientEngine = AnyCertTrust.context().createSSLEngine();
             clientEngine.setUseClientMode(true);
             if (protocols != null) {
                 String[] enabled = protocols.toArray(String[]::new);
