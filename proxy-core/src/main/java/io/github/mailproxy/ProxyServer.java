@@ -3,12 +3,21 @@ package io.github.mailproxy;
 import io.github.mailproxy.internal.Engine;
 import io.github.mailproxy.internal.EngineConfig;
 import io.github.mailproxy.internal.LoggingSessionListener;
+import io.github.mailproxy.internal.NetworkList;
+import io.github.mailproxy.internal.TlsCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
  * An IMAP/POP3 proxy: accepts clients on its {@link Listener}s, asks the {@link PassDb} where each
@@ -30,9 +39,13 @@ import java.util.Objects;
  */
 public final class ProxyServer implements AutoCloseable {
 
+    private final Builder settings;
+    private final EngineConfig config;
     private final Engine engine;
 
-    private ProxyServer(EngineConfig config) {
+    private ProxyServer(Builder settings, EngineConfig config) {
+        this.settings = settings;
+        this.config = config;
         this.engine = new Engine(config);
     }
 
@@ -42,10 +55,29 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * A builder with every option of this server, for a server that differs in a few: each option
+     * may be set once more on it, replacing the copied value, and {@link Builder#listen(Listener)}
+     * adds to the copied listeners. The PassDb, strategies, listeners and contexts are shared, not
+     * copied.
+     *
+     * <pre>{@code
+     * ProxyServer strict = server.toBuilder().plaintextAuth(PlaintextAuth.TLS_ONLY).build();
+     * }</pre>
+     *
+     * @return a new builder holding this server's options
+     */
+    public Builder toBuilder() {
+        return new Builder(settings);
+    }
+
+    /**
      * Binds every listener and starts the event loops.
      *
      * @return this server
-     * @throws UncheckedIOException if an address cannot be bound (the message names it)
+     * @throws ListenerBindException if a listener's address cannot be bound (in use, not of this
+     *                               host, a privileged port); nothing stays bound, and start may be
+     *                               called again
+     * @throws UncheckedIOException  if the operating system refuses a socket or selector otherwise
      * @throws IllegalStateException if already started or closed
      */
     public ProxyServer start() {
@@ -69,6 +101,45 @@ public final class ProxyServer implements AutoCloseable {
         return engine.port(protocol);
     }
 
+    /**
+     * The bound port of any listener, such as the second IMAP listener of a server with two.
+     *
+     * @param listener a listener given to {@link Builder#listen(Listener)}
+     * @return the port it is bound to
+     * @throws IllegalStateException    if not started
+     * @throws IllegalArgumentException if it is not one of this server's listeners
+     */
+    public int port(Listener listener) {
+        return address(listener).getPort();
+    }
+
+    /**
+     * The bound address of any listener: its configured address with the port the operating system
+     * gave when it was 0.
+     *
+     * @param listener a listener given to {@link Builder#listen(Listener)}
+     * @return the address it is bound to
+     * @throws IllegalStateException    if not started
+     * @throws IllegalArgumentException if it is not one of this server's listeners
+     */
+    public InetSocketAddress address(Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        List<Listener> listeners = config.listeners();
+        int index = -1;
+        for (int i = 0; i < listeners.size() && index < 0; i++) {
+            if (listeners.get(i) == listener) {
+                index = i;
+            }
+        }
+        // an equal listener (same protocol, address, TLS mode and context) stands for the same one
+        index = index >= 0 ? index : listeners.indexOf(listener);
+        if (index < 0) {
+            throw new IllegalArgumentException("not a listener of this server: " + listener.protocol().name() + " on "
+                    + listener.address());
+        }
+        return engine.boundAddress(index);
+    }
+
     /** @return current counters */
     public ProxyStats stats() {
         return engine.stats();
@@ -90,7 +161,7 @@ public final class ProxyServer implements AutoCloseable {
      *
      * @return the error, or empty while the server runs or after a normal {@link #close()}
      */
-    public java.util.Optional<Throwable> failure() {
+    public Optional<Throwable> failure() {
         return engine.failure();
     }
 
@@ -106,8 +177,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, tells clients still logging in goodbye, closes every session and stops the
-     * event loops. Waits up to the shutdown timeout. Idempotent.
+     * Stops accepting, tells clients still logging in goodbye, lets relayed sessions run until the
+     * shutdown timeout, then closes every session (logged with outcome {@code SHUTDOWN}) and stops
+     * the event loops. Waits up to the shutdown timeout. Idempotent.
      */
     @Override
     public void close() {
@@ -115,40 +187,119 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Configures a {@link ProxyServer}. Each option may be set once; each checks its argument at
-     * once, and {@link #build()} checks the combination.
+     * Configures a {@link ProxyServer}, as Caffeine's builder does: each option may be set once,
+     * checks its argument at once, and {@link #build()} checks the rules that involve several. An
+     * option left unset takes its {@code DEFAULT_} value below.
+     *
+     * <p>Not thread-safe; a builder may build several servers.
      */
     public static final class Builder {
-        private final List<Listener> listeners = new ArrayList<>();
+
+        /** Default of {@link #loginTimeout(Duration)}: 60 s. */
+        public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(60);
+        /** Default of {@link #idleTimeout(Duration)}: 30 s, or the login timeout when that is shorter. */
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+        /** Default of {@link #passDbTimeout(Duration)}: 30 s, or the login timeout when that is shorter. */
+        public static final Duration DEFAULT_PASSDB_TIMEOUT = Duration.ofSeconds(30);
+        /** Default of {@link #backendConnectTimeout(Duration)}: 30 s, or the login timeout when that is shorter. */
+        public static final Duration DEFAULT_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+        /** Default of {@link #shutdownTimeout(Duration)}: 5 s. */
+        public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+        /** Default of {@link #authFailureDelay(Duration)}: 2 s, Dovecot's {@code auth_failure_delay}. */
+        public static final Duration DEFAULT_AUTH_FAILURE_DELAY = Duration.ofSeconds(2);
+        /** Default of {@link #maxConnections(int)}: 100,000. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
+        /** Default of {@link #maxConnectionsPerIp(int)}: 1000. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1000;
+        /** Default of {@link #maxLineLength(int)}: 65536 bytes, Dovecot's {@code imap_max_line_length}. */
+        public static final int DEFAULT_MAX_LINE_LENGTH = 65_536;
+        /** Default of {@link #maxLiteralSize(int)}: 8192 bytes. */
+        public static final int DEFAULT_MAX_LITERAL_SIZE = 8192;
+        /** Default of {@link #maxBadCommands(int)}: 10. */
+        public static final int DEFAULT_MAX_BAD_COMMANDS = 10;
+        /** Default of {@link #proxyTtl(int)}: 5, as Dovecot's login proxy starts with. */
+        public static final int DEFAULT_PROXY_TTL = 5;
+        /** Default of {@link #maxPendingOutput(int)}: 16 KiB. */
+        public static final int DEFAULT_MAX_PENDING_OUTPUT = 16 * 1024;
+        /** Default of {@link #tlsProtocols(String...)}: TLS 1.3 and 1.2. */
+        public static final List<String> DEFAULT_TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+        /** Default of {@link #plaintextAuth(PlaintextAuth)}: over TLS or from loopback only. */
+        public static final PlaintextAuth DEFAULT_PLAINTEXT_AUTH = PlaintextAuth.TLS_OR_LOOPBACK;
+        /** Default of {@link #backendTrusted(boolean)}: the client's address is forwarded. */
+        public static final boolean DEFAULT_BACKEND_TRUSTED = true;
+        /** {@link #maxLoginsPerIpPerMinute(int)} unset: no cap. */
+        private static final int NO_LOGIN_RATE_CAP = 0;
+
+        // Every option holds its default until set; build() reads them as they are.
+        private final List<Listener> listeners;
         private PassDb passDb;
-        private AuthStrategy authStrategy;
-        private CapabilityFilter capabilityFilter;
-        private SessionListener sessionListener;
-        private Duration loginTimeout;
-        private Duration authFailureDelay;
-        private Duration passDbTimeout;
-        private Duration idleTimeout;
-        private com.github.benmanes.caffeine.cache.Scheduler scheduler;
-        private com.github.benmanes.caffeine.cache.Ticker ticker;
-        private Duration backendConnectTimeout;
-        private Duration shutdownTimeout;
-        private int eventLoops = -1;
-        private PlaintextAuth plaintextAuth;
-        private int maxLineLength = -1;
-        private int maxLiteralSize = -1;
-        private int maxBadCommands = -1;
-        private Boolean backendTrusted;
-        private int proxyTtl = -1;
-        private AuthCacheSpec authCache;
-        private int maxConnections = -1;
-        private int maxConnectionsPerIp = -1;
-        private int maxLoginsPerIpPerMinute = -1;
-        private List<String> tlsProtocols;
-        private javax.net.ssl.SSLContext backendSslContext;
-        private io.github.mailproxy.internal.NetworkList loginTrustedNetworks;
-        private int maxPendingOutput = -1;
+        private AuthStrategy authStrategy = AuthStrategy.passwordForwarding();
+        private CapabilityFilter capabilityFilter = CapabilityFilter.identity();
+        private SessionListener sessionListener = new LoggingSessionListener();
+        private AuthCacheSpec authCache;  // none
+        private Duration loginTimeout = DEFAULT_LOGIN_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration passDbTimeout = DEFAULT_PASSDB_TIMEOUT;
+        private Duration backendConnectTimeout = DEFAULT_BACKEND_CONNECT_TIMEOUT;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Duration authFailureDelay = DEFAULT_AUTH_FAILURE_DELAY;
+        private Scheduler scheduler = Scheduler.systemScheduler();
+        private Ticker ticker = Ticker.systemTicker();
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private PlaintextAuth plaintextAuth = DEFAULT_PLAINTEXT_AUTH;
+        private int maxLineLength = DEFAULT_MAX_LINE_LENGTH;
+        private int maxLiteralSize = DEFAULT_MAX_LITERAL_SIZE;
+        private int maxBadCommands = DEFAULT_MAX_BAD_COMMANDS;
+        private boolean backendTrusted = DEFAULT_BACKEND_TRUSTED;
+        private int proxyTtl = DEFAULT_PROXY_TTL;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+        private int maxLoginsPerIpPerMinute = NO_LOGIN_RATE_CAP;
+        private List<String> tlsProtocols = DEFAULT_TLS_PROTOCOLS;
+        private SSLContext backendSslContext;  // the JVM's default
+        private NetworkList loginTrustedNetworks = NetworkList.empty();
+        private int maxPendingOutput = DEFAULT_MAX_PENDING_OUTPUT;
+        /** Options given a value, here or on the server this builder copies: derived defaults skip them. */
+        private final Set<String> given;
+        /** Options set on this builder, each at most once. */
+        private final Set<String> setHere = new HashSet<>();
 
         private Builder() {
+            listeners = new ArrayList<>();
+            given = new LinkedHashSet<>();
+        }
+
+        /** Copies every option of another builder; none counts as set on this one. */
+        private Builder(Builder from) {
+            listeners = new ArrayList<>(from.listeners);
+            passDb = from.passDb;
+            authStrategy = from.authStrategy;
+            capabilityFilter = from.capabilityFilter;
+            sessionListener = from.sessionListener;
+            authCache = from.authCache;
+            loginTimeout = from.loginTimeout;
+            idleTimeout = from.idleTimeout;
+            passDbTimeout = from.passDbTimeout;
+            backendConnectTimeout = from.backendConnectTimeout;
+            shutdownTimeout = from.shutdownTimeout;
+            authFailureDelay = from.authFailureDelay;
+            scheduler = from.scheduler;
+            ticker = from.ticker;
+            eventLoops = from.eventLoops;
+            plaintextAuth = from.plaintextAuth;
+            maxLineLength = from.maxLineLength;
+            maxLiteralSize = from.maxLiteralSize;
+            maxBadCommands = from.maxBadCommands;
+            backendTrusted = from.backendTrusted;
+            proxyTtl = from.proxyTtl;
+            maxConnections = from.maxConnections;
+            maxConnectionsPerIp = from.maxConnectionsPerIp;
+            maxLoginsPerIpPerMinute = from.maxLoginsPerIpPerMinute;
+            tlsProtocols = from.tlsProtocols;
+            backendSslContext = from.backendSslContext;
+            loginTrustedNetworks = from.loginTrustedNetworks;
+            maxPendingOutput = from.maxPendingOutput;
+            given = new LinkedHashSet<>(from.given);
         }
 
         /**
@@ -156,39 +307,51 @@ public final class ProxyServer implements AutoCloseable {
          *
          * @param listener what to listen on, e.g. {@code ImapProtocol.plain(address)}
          * @return this builder
+         * @throws NullPointerException  if {@code listener} is null
+         * @throws IllegalStateException if this very listener was already added
          */
         public Builder listen(Listener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
+            Objects.requireNonNull(listener, "listener");
+            for (Listener l : listeners) {
+                if (l == listener) {
+                    throw new IllegalStateException("listen: this listener was already added: "
+                            + listener.protocol().name() + " on " + listener.address());
+                }
+            }
+            listeners.add(listener);
             return this;
         }
 
         /**
          * @param passDb where users are looked up (required)
          * @return this builder
+         * @throws NullPointerException  if {@code passDb} is null
+         * @throws IllegalStateException if already set
          */
         public Builder passDb(PassDb passDb) {
-            requireUnset(this.passDb, "passDb");
-            this.passDb = Objects.requireNonNull(passDb, "passDb");
+            this.passDb = set("passDb", passDb);
             return this;
         }
 
         /**
          * @param authStrategy how logins are decided; default {@link AuthStrategy#passwordForwarding()}
          * @return this builder
+         * @throws NullPointerException  if {@code authStrategy} is null
+         * @throws IllegalStateException if already set
          */
         public Builder authStrategy(AuthStrategy authStrategy) {
-            requireUnset(this.authStrategy, "authStrategy");
-            this.authStrategy = Objects.requireNonNull(authStrategy, "authStrategy");
+            this.authStrategy = set("authStrategy", authStrategy);
             return this;
         }
 
         /**
          * @param capabilityFilter which capabilities clients see; default {@link CapabilityFilter#identity()}
          * @return this builder
+         * @throws NullPointerException  if {@code capabilityFilter} is null
+         * @throws IllegalStateException if already set
          */
         public Builder capabilityFilter(CapabilityFilter capabilityFilter) {
-            requireUnset(this.capabilityFilter, "capabilityFilter");
-            this.capabilityFilter = Objects.requireNonNull(capabilityFilter, "capabilityFilter");
+            this.capabilityFilter = set("capabilityFilter", capabilityFilter);
             return this;
         }
 
@@ -196,31 +359,36 @@ public final class ProxyServer implements AutoCloseable {
          * @param backendSslContext trust material for TLS to backends (PassDb fields {@code ssl} and
          *                          {@code starttls}); default the JVM's default context
          * @return this builder
+         * @throws NullPointerException  if {@code backendSslContext} is null
+         * @throws IllegalStateException if already set
          */
-        public Builder backendSslContext(javax.net.ssl.SSLContext backendSslContext) {
-            requireUnset(this.backendSslContext, "backendSslContext");
-            this.backendSslContext = Objects.requireNonNull(backendSslContext, "backendSslContext");
+        public Builder backendSslContext(SSLContext backendSslContext) {
+            this.backendSslContext = set("backendSslContext", backendSslContext);
             return this;
         }
 
         /**
          * @param maxConnections client connections served at once; more are told to come back later
-         *                       and closed; default 100000
+         *                       and closed; default {@value #DEFAULT_MAX_CONNECTIONS}
          * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder maxConnections(int maxConnections) {
-            this.maxConnections = setPositive(this.maxConnections, maxConnections, "maxConnections");
+            this.maxConnections = setPositive("maxConnections", maxConnections);
             return this;
         }
 
         /**
          * @param maxConnectionsPerIp client connections from one IP address at once (an IPv6 /64 counts
          *                            as one address; clients in {@link #loginTrustedNetworks(String...)}
-         *                            are not held to it); default 1000
+         *                            are not held to it); default {@value #DEFAULT_MAX_CONNECTIONS_PER_IP}
          * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder maxConnectionsPerIp(int maxConnectionsPerIp) {
-            this.maxConnectionsPerIp = setPositive(this.maxConnectionsPerIp, maxConnectionsPerIp, "maxConnectionsPerIp");
+            this.maxConnectionsPerIp = setPositive("maxConnectionsPerIp", maxConnectionsPerIp);
             return this;
         }
 
@@ -234,76 +402,100 @@ public final class ProxyServer implements AutoCloseable {
          *
          * @param maxLoginsPerIpPerMinute login attempts from one address per minute
          * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder maxLoginsPerIpPerMinute(int maxLoginsPerIpPerMinute) {
-            this.maxLoginsPerIpPerMinute = setPositive(this.maxLoginsPerIpPerMinute, maxLoginsPerIpPerMinute,
-                    "maxLoginsPerIpPerMinute");
+            this.maxLoginsPerIpPerMinute = setPositive("maxLoginsPerIpPerMinute", maxLoginsPerIpPerMinute);
             return this;
         }
 
         /**
-         * @param protocols TLS protocol versions to enable, client side and backend side; default
-         *                  {@code TLSv1.3} and {@code TLSv1.2}
+         * TLS versions to enable towards clients and towards backends. {@link #build()} checks that
+         * this JVM, and every listener's {@link SSLContext}, supports each of them.
+         *
+         * @param protocols TLS protocol versions, such as {@code TLSv1.3}; default {@link #DEFAULT_TLS_PROTOCOLS}
          * @return this builder
+         * @throws NullPointerException     if {@code protocols} or one of them is null
+         * @throws IllegalArgumentException if none is given, or one is blank
+         * @throws IllegalStateException    if already set
          */
         public Builder tlsProtocols(String... protocols) {
-            requireUnset(this.tlsProtocols, "tlsProtocols");
-            if (protocols.length == 0) {
+            requireUnset("tlsProtocols");
+            List<String> list = List.of(Objects.requireNonNull(protocols, "tlsProtocols"));  // refuses null elements
+            if (list.isEmpty()) {
                 throw new IllegalArgumentException("tlsProtocols: at least one protocol is needed");
             }
-            this.tlsProtocols = List.of(protocols);
+            if (list.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException("tlsProtocols: a protocol name is blank: " + list);
+            }
+            this.tlsProtocols = set("tlsProtocols", list);
             return this;
         }
 
         /**
          * @param authCache puts a cache in front of the PassDb; default no cache
          * @return this builder
+         * @throws NullPointerException  if {@code authCache} is null
+         * @throws IllegalStateException if already set
          */
         public Builder authCache(AuthCacheSpec authCache) {
-            requireUnset(this.authCache, "authCache");
-            this.authCache = Objects.requireNonNull(authCache, "authCache");
+            this.authCache = set("authCache", authCache);
             return this;
         }
 
         /**
          * @param sessionListener receives one event per session; default logs one line per session
          * @return this builder
+         * @throws NullPointerException  if {@code sessionListener} is null
+         * @throws IllegalStateException if already set
          */
         public Builder sessionListener(SessionListener sessionListener) {
-            requireUnset(this.sessionListener, "sessionListener");
-            this.sessionListener = Objects.requireNonNull(sessionListener, "sessionListener");
+            this.sessionListener = set("sessionListener", sessionListener);
             return this;
         }
 
         /**
-         * @param loginTimeout how long a client may take from connecting to being logged in; default 60 s
+         * How long a client may take from connecting to being logged in, backend login included,
+         * however busy it is; then it is told goodbye and closed (outcome {@code TIMEOUT}). The idle,
+         * PassDb and backend timeouts run inside it: see {@link #build()}.
+         *
+         * @param loginTimeout the bound; default {@link #DEFAULT_LOGIN_TIMEOUT}
          * @return this builder
+         * @throws NullPointerException     if {@code loginTimeout} is null
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder loginTimeout(Duration loginTimeout) {
-            requireUnset(this.loginTimeout, "loginTimeout");
-            this.loginTimeout = requirePositive(loginTimeout, "loginTimeout");
+            this.loginTimeout = setPositive("loginTimeout", loginTimeout);
             return this;
         }
 
         /**
-         * @param passDbTimeout how long a PassDb lookup may take before the login fails temporarily;
-         *                      default 30 s
+         * @param passDbTimeout how long a PassDb lookup may take before the login fails temporarily
+         *                      (the client may try again); default {@link #DEFAULT_PASSDB_TIMEOUT}, or
+         *                      the login timeout when that is shorter
          * @return this builder
+         * @throws NullPointerException     if {@code passDbTimeout} is null
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder passDbTimeout(Duration passDbTimeout) {
-            requireUnset(this.passDbTimeout, "passDbTimeout");
-            this.passDbTimeout = requirePositive(passDbTimeout, "passDbTimeout");
+            this.passDbTimeout = setPositive("passDbTimeout", passDbTimeout);
             return this;
         }
 
         /**
-         * @param idleTimeout how long a client that has not logged in may stay silent; default 30 s
+         * @param idleTimeout how long a client that has not logged in may stay silent; default
+         *                    {@link #DEFAULT_IDLE_TIMEOUT}, or the login timeout when that is shorter
          *                    ({@link #loginTimeout(Duration)} bounds the whole login however busy it is)
          * @return this builder
+         * @throws NullPointerException     if {@code idleTimeout} is null
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder idleTimeout(Duration idleTimeout) {
-            requireUnset(this.idleTimeout, "idleTimeout");
-            this.idleTimeout = requirePositive(idleTimeout, "idleTimeout");
+            this.idleTimeout = setPositive("idleTimeout", idleTimeout);
             return this;
         }
 
@@ -315,78 +507,91 @@ public final class ProxyServer implements AutoCloseable {
          * forgotten an hour after the address's last failure and cleared by a successful login from
          * it; clients in {@link #loginTrustedNetworks(String...)} get the plain delay.
          *
-         * @param authFailureDelay the delay of a first failure; default 2 s; zero for no delay and no penalty
+         * @param authFailureDelay the delay of a first failure; default {@link #DEFAULT_AUTH_FAILURE_DELAY};
+         *                         zero for no delay and no penalty
          * @return this builder
+         * @throws NullPointerException     if {@code authFailureDelay} is null
+         * @throws IllegalArgumentException if negative
+         * @throws IllegalStateException    if already set
          */
         public Builder authFailureDelay(Duration authFailureDelay) {
-            requireUnset(this.authFailureDelay, "authFailureDelay");
+            requireUnset("authFailureDelay");
             Objects.requireNonNull(authFailureDelay, "authFailureDelay");
             if (authFailureDelay.isNegative()) {
                 throw new IllegalArgumentException("authFailureDelay: must not be negative: " + authFailureDelay);
             }
-            this.authFailureDelay = authFailureDelay;
+            this.authFailureDelay = set("authFailureDelay", authFailureDelay);
             return this;
         }
 
         /**
          * @param scheduler runs delayed work such as {@link #authFailureDelay(Duration)}; default
-         *                  Caffeine's {@code Scheduler.systemScheduler()}. Tests may pass one they control.
+         *                  {@link Scheduler#systemScheduler()}. Tests may pass one they control.
          * @return this builder
+         * @throws NullPointerException  if {@code scheduler} is null
+         * @throws IllegalStateException if already set
          */
-        public Builder scheduler(com.github.benmanes.caffeine.cache.Scheduler scheduler) {
-            requireUnset(this.scheduler, "scheduler");
-            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = set("scheduler", scheduler);
             return this;
         }
 
         /**
          * The clock that expiring per-address state is measured by: the auth penalty (an hour after
-         * the last failure) and the login rate of {@link #maxLoginsPerIpPerMinute(int)}. Default
-         * Caffeine's {@code Ticker.systemTicker()}; tests may pass one they advance by hand.
+         * the last failure) and the login rate of {@link #maxLoginsPerIpPerMinute(int)}. Tests may
+         * pass one they advance by hand.
          *
-         * @param ticker nanosecond time source
+         * @param ticker nanosecond time source; default {@link Ticker#systemTicker()}
          * @return this builder
+         * @throws NullPointerException  if {@code ticker} is null
+         * @throws IllegalStateException if already set
          */
-        public Builder ticker(com.github.benmanes.caffeine.cache.Ticker ticker) {
-            requireUnset(this.ticker, "ticker");
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+        public Builder ticker(Ticker ticker) {
+            this.ticker = set("ticker", ticker);
             return this;
         }
 
         /**
          * @param backendConnectTimeout how long connecting to one backend host may take, and then again
-         *                              how long its greeting and login may take; default 30 s (Dovecot's
-         *                              {@code proxy_timeout} field overrides it per user)
+         *                              how long its greeting and login may take; default
+         *                              {@link #DEFAULT_BACKEND_CONNECT_TIMEOUT}, or the login timeout
+         *                              when that is shorter (Dovecot's {@code proxy_timeout} field
+         *                              overrides it per user)
          * @return this builder
+         * @throws NullPointerException     if {@code backendConnectTimeout} is null
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder backendConnectTimeout(Duration backendConnectTimeout) {
-            requireUnset(this.backendConnectTimeout, "backendConnectTimeout");
-            this.backendConnectTimeout = requirePositive(backendConnectTimeout, "backendConnectTimeout");
+            this.backendConnectTimeout = setPositive("backendConnectTimeout", backendConnectTimeout);
             return this;
         }
 
         /**
-         * @param shutdownTimeout how long {@link ProxyServer#close()} waits for goodbyes to be written; default 5 s
+         * @param shutdownTimeout how long {@link ProxyServer#close()} lets relayed sessions run and
+         *                        waits for goodbyes to be written; default {@link #DEFAULT_SHUTDOWN_TIMEOUT}
          * @return this builder
+         * @throws NullPointerException     if {@code shutdownTimeout} is null
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder shutdownTimeout(Duration shutdownTimeout) {
-            requireUnset(this.shutdownTimeout, "shutdownTimeout");
-            this.shutdownTimeout = requirePositive(shutdownTimeout, "shutdownTimeout");
+            this.shutdownTimeout = setPositive("shutdownTimeout", shutdownTimeout);
             return this;
         }
 
         /**
          * @param eventLoops number of selector threads; default the number of available processors
          * @return this builder
+         * @throws IllegalArgumentException if less than 1
+         * @throws IllegalStateException    if already set
          */
         public Builder eventLoops(int eventLoops) {
-            if (this.eventLoops != -1) {
-                throw new IllegalStateException("eventLoops was already set");
-            }
+            requireUnset("eventLoops");
             if (eventLoops < 1) {
                 throw new IllegalArgumentException("eventLoops: must be at least 1: " + eventLoops);
             }
-            this.eventLoops = eventLoops;
+            this.eventLoops = set("eventLoops", eventLoops);
             return this;
         }
 
@@ -394,10 +599,11 @@ public final class ProxyServer implements AutoCloseable {
          * @param plaintextAuth where plaintext authentication is allowed; default
          *                      {@link PlaintextAuth#TLS_OR_LOOPBACK}
          * @return this builder
+         * @throws NullPointerException  if {@code plaintextAuth} is null
+         * @throws IllegalStateException if already set
          */
         public Builder plaintextAuth(PlaintextAuth plaintextAuth) {
-            requireUnset(this.plaintextAuth, "plaintextAuth");
-            this.plaintextAuth = Objects.requireNonNull(plaintextAuth, "plaintextAuth");
+            this.plaintextAuth = set("plaintextAuth", plaintextAuth);
             return this;
         }
 
@@ -407,29 +613,36 @@ public final class ProxyServer implements AutoCloseable {
          * bytes, is Dovecot's: a client's long {@code ID} (imaptest sends one of 31 KB) or a long SASL
          * response fits; a longer line is refused with the protocol's error, never buffered.
          *
-         * @param maxLineLength longest pre-login command line in bytes, without CRLF; default 65536
+         * @param maxLineLength longest pre-login command line in bytes, without CRLF; default
+         *                      {@value #DEFAULT_MAX_LINE_LENGTH}
          * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder maxLineLength(int maxLineLength) {
-            this.maxLineLength = setPositive(this.maxLineLength, maxLineLength, "maxLineLength");
+            this.maxLineLength = setPositive("maxLineLength", maxLineLength);
             return this;
         }
 
         /**
-         * @param maxLiteralSize largest pre-login IMAP literal in bytes; default 8192
+         * @param maxLiteralSize largest pre-login IMAP literal in bytes; default {@value #DEFAULT_MAX_LITERAL_SIZE}
          * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder maxLiteralSize(int maxLiteralSize) {
-            this.maxLiteralSize = setPositive(this.maxLiteralSize, maxLiteralSize, "maxLiteralSize");
+            this.maxLiteralSize = setPositive("maxLiteralSize", maxLiteralSize);
             return this;
         }
 
         /**
-         * @param maxBadCommands bad commands before a client is disconnected; default 10
+         * @param maxBadCommands bad commands before a client is disconnected; default {@value #DEFAULT_MAX_BAD_COMMANDS}
          * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder maxBadCommands(int maxBadCommands) {
-            this.maxBadCommands = setPositive(this.maxBadCommands, maxBadCommands, "maxBadCommands");
+            this.maxBadCommands = setPositive("maxBadCommands", maxBadCommands);
             return this;
         }
 
@@ -442,21 +655,25 @@ public final class ProxyServer implements AutoCloseable {
          * logs, limits and penalises the real client instead of the proxy. A PassDb turns it off for
          * one user with the field {@code proxy_not_trusted} (Dovecot's name).
          *
-         * @param backendTrusted forward the client's address when the backend offers it; default true
+         * @param backendTrusted forward the client's address when the backend offers it; default
+         *                       {@value #DEFAULT_BACKEND_TRUSTED}
          * @return this builder
+         * @throws IllegalStateException if already set
          */
         public Builder backendTrusted(boolean backendTrusted) {
-            requireUnset(this.backendTrusted, "backendTrusted");
-            this.backendTrusted = backendTrusted;
+            this.backendTrusted = set("backendTrusted", backendTrusted);
             return this;
         }
 
         /**
-         * @param proxyTtl the hop count sent to trusted backends to stop proxy loops; default 5
+         * @param proxyTtl the hop count sent to trusted backends to stop proxy loops; default
+         *                 {@value #DEFAULT_PROXY_TTL}
          * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
          */
         public Builder proxyTtl(int proxyTtl) {
-            this.proxyTtl = setPositive(this.proxyTtl, proxyTtl, "proxyTtl");
+            this.proxyTtl = setPositive("proxyTtl", proxyTtl);
             return this;
         }
 
@@ -468,16 +685,19 @@ public final class ProxyServer implements AutoCloseable {
          *
          * @param cidrs networks such as {@code 10.0.0.0/8}, {@code 192.168.1.5} or {@code 2001:db8::/48}
          * @return this builder
+         * @throws NullPointerException     if {@code cidrs} or an entry is null
          * @throws IllegalArgumentException if an entry is not an address or network
-         * @throws IllegalStateException if already set
+         * @throws IllegalStateException    if already set
          */
         public Builder loginTrustedNetworks(String... cidrs) {
-            requireUnset(this.loginTrustedNetworks, "loginTrustedNetworks");
+            requireUnset("loginTrustedNetworks");
+            NetworkList networks;
             try {
-                this.loginTrustedNetworks = io.github.mailproxy.internal.NetworkList.parse(List.of(cidrs));
+                networks = NetworkList.parse(List.of(cidrs));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("loginTrustedNetworks: " + e.getMessage(), e);
             }
+            this.loginTrustedNetworks = set("loginTrustedNetworks", networks);
             return this;
         }
 
@@ -490,20 +710,35 @@ public final class ProxyServer implements AutoCloseable {
          * (and disconnect when it is full); the default of 16 KiB holds the pipelined burst of any
          * real client plus a whole TLS record, while 10,000 clients logging in hold 160 MB at most.
          *
-         * @param bytes the bound in bytes; default 16384
+         * @param bytes the bound in bytes; default {@value #DEFAULT_MAX_PENDING_OUTPUT}
          * @return this builder
          * @throws IllegalArgumentException if not positive
-         * @throws IllegalStateException if already set
+         * @throws IllegalStateException    if already set
          */
         public Builder maxPendingOutput(int bytes) {
-            this.maxPendingOutput = setPositive(this.maxPendingOutput, bytes, "maxPendingOutput");
+            this.maxPendingOutput = setPositive("maxPendingOutput", bytes);
             return this;
         }
 
         /**
+         * Checks the options together and builds a server, not yet started. The rules, each with
+         * its message naming the options at fault:
+         * <ul>
+         *   <li>at least one listener, and a PassDb;</li>
+         *   <li>no two listeners on one address (port 0 excepted);</li>
+         *   <li>every TLS protocol of {@link #tlsProtocols(String...)} is supported by this JVM;</li>
+         *   <li>every TLS listener's {@link SSLContext} holds a server key and certificate and speaks
+         *       one of the TLS protocols: a TLS handshake with it, in memory, must succeed (a context
+         *       without a key would otherwise fail every client's handshake, with nothing logged);</li>
+         *   <li>the idle, PassDb and backend-connect timeouts run inside the login timeout, so each
+         *       one set longer than {@link #loginTimeout(Duration)} would never fire; it is an error.
+         *       Left unset, each defaults to the shorter of its default and the login timeout;</li>
+         *   <li>an {@link #authFailureDelay(Duration)} set to the login timeout or longer would cut
+         *       every failed login before its reply; it is an error.</li>
+         * </ul>
+         *
          * @return the server, not yet started
-         * @throws IllegalStateException if no listener or no PassDb is configured, or two listeners
-         *                               share an address
+         * @throws IllegalStateException if a rule above is broken
          */
         public ProxyServer build() {
             if (listeners.isEmpty()) {
@@ -512,68 +747,144 @@ public final class ProxyServer implements AutoCloseable {
             if (passDb == null) {
                 throw new IllegalStateException("passDb: a PassDb is needed");
             }
+            checkDistinctAddresses();
+            checkTimeouts();
+            checkTls();
+            return new ProxyServer(new Builder(this), engineConfig());
+        }
+
+        /** The one place where options become the engine's configuration. */
+        private EngineConfig engineConfig() {
+            Duration idle = withinLogin("idleTimeout", idleTimeout);
+            Duration passDbWait = withinLogin("passDbTimeout", passDbTimeout);
+            Duration backendWait = withinLogin("backendConnectTimeout", backendConnectTimeout);
+            return new EngineConfig(
+                    List.copyOf(listeners),
+                    passDb,
+                    authCache,
+                    authStrategy,
+                    capabilityFilter,
+                    sessionListener,
+                    loginTimeout,
+                    backendWait,
+                    shutdownTimeout,
+                    eventLoops,
+                    plaintextAuth,
+                    maxLineLength,
+                    maxLiteralSize,
+                    maxBadCommands,
+                    backendTrusted,
+                    proxyTtl,
+                    backendSslContext,
+                    authFailureDelay,
+                    scheduler,
+                    maxConnections,
+                    maxConnectionsPerIp,
+                    maxLoginsPerIpPerMinute,
+                    tlsProtocols,
+                    passDbWait,
+                    idle,
+                    loginTrustedNetworks,
+                    maxPendingOutput,
+                    ticker);
+        }
+
+        /** @return a timeout that runs inside the login timeout: as given, or its default capped by it */
+        private Duration withinLogin(String option, Duration value) {
+            return given.contains(option) || value.compareTo(loginTimeout) <= 0 ? value : loginTimeout;
+        }
+
+        private void checkDistinctAddresses() {
             for (int i = 0; i < listeners.size(); i++) {
                 for (int j = i + 1; j < listeners.size(); j++) {
-                    var a = listeners.get(i).address();
+                    InetSocketAddress a = listeners.get(i).address();
                     if (a.getPort() != 0 && a.equals(listeners.get(j).address())) {
                         throw new IllegalStateException("listen: two listeners on " + a);
                     }
                 }
             }
-            EngineConfig config = new EngineConfig(
-                    List.copyOf(listeners),
-                    passDb,
-                    authCache,
-                    authStrategy != null ? authStrategy : AuthStrategy.passwordForwarding(),
-                    capabilityFilter != null ? capabilityFilter : CapabilityFilter.identity(),
-                    sessionListener != null ? sessionListener : new LoggingSessionListener(),
-                    loginTimeout != null ? loginTimeout : Duration.ofSeconds(60),
-                    backendConnectTimeout != null ? backendConnectTimeout : Duration.ofSeconds(30),
-                    shutdownTimeout != null ? shutdownTimeout : Duration.ofSeconds(5),
-                    eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors(),
-                    plaintextAuth != null ? plaintextAuth : PlaintextAuth.TLS_OR_LOOPBACK,
-                    maxLineLength > 0 ? maxLineLength : 65536,
-                    maxLiteralSize > 0 ? maxLiteralSize : 8192,
-                    maxBadCommands > 0 ? maxBadCommands : 10,
-                    backendTrusted == null || backendTrusted,
-                    proxyTtl > 0 ? proxyTtl : 5,
-                    backendSslContext,
-                    authFailureDelay != null ? authFailureDelay : Duration.ofSeconds(2),
-                    scheduler != null ? scheduler : com.github.benmanes.caffeine.cache.Scheduler.systemScheduler(),
-                    maxConnections > 0 ? maxConnections : 100_000,
-                    maxConnectionsPerIp > 0 ? maxConnectionsPerIp : 1000,
-                    maxLoginsPerIpPerMinute > 0 ? maxLoginsPerIpPerMinute : 0,
-                    tlsProtocols != null ? tlsProtocols : List.of("TLSv1.3", "TLSv1.2"),
-                    passDbTimeout != null ? passDbTimeout : Duration.ofSeconds(30),
-                    idleTimeout != null ? idleTimeout : Duration.ofSeconds(30),
-                    loginTrustedNetworks != null ? loginTrustedNetworks : io.github.mailproxy.internal.NetworkList.empty(),
-                    maxPendingOutput > 0 ? maxPendingOutput : 16 * 1024,
-                    ticker != null ? ticker : com.github.benmanes.caffeine.cache.Ticker.systemTicker());
-            return new ProxyServer(config);
         }
 
-        private static void requireUnset(Object current, String name) {
-            if (current != null) {
-                throw new IllegalStateException(name + " was already set");
+        private void checkTimeouts() {
+            for (String option : List.of("idleTimeout", "passDbTimeout", "backendConnectTimeout")) {
+                Duration value = switch (option) {
+                    case "idleTimeout" -> idleTimeout;
+                    case "passDbTimeout" -> passDbTimeout;
+                    default -> backendConnectTimeout;
+                };
+                if (given.contains(option) && value.compareTo(loginTimeout) > 0) {
+                    throw new IllegalStateException(option + ": " + value + " is longer than loginTimeout ("
+                            + loginTimeout + "), which closes the session first; set it to loginTimeout or less");
+                }
+            }
+            if (given.contains("authFailureDelay") && authFailureDelay.compareTo(loginTimeout) >= 0) {
+                throw new IllegalStateException("authFailureDelay: " + authFailureDelay + " is not shorter than "
+                        + "loginTimeout (" + loginTimeout + "), which would close every failed login before its reply");
             }
         }
 
-        private static int setPositive(int current, int value, String name) {
-            if (current != -1) {
-                throw new IllegalStateException(name + " was already set");
+        private void checkTls() {
+            SSLContext jvm;
+            try {
+                jvm = SSLContext.getDefault();
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("tlsProtocols: this JVM has no default TLS context", e);
             }
-            if (value < 1) {
-                throw new IllegalArgumentException(name + ": must be positive: " + value);
+            List<String> supported = List.of(jvm.getSupportedSSLParameters().getProtocols());
+            for (String protocol : tlsProtocols) {
+                if (!supported.contains(protocol)) {
+                    throw new IllegalStateException("tlsProtocols: " + protocol + " is not supported by this JVM "
+                            + "(supported: " + String.join(", ", supported) + ")");
+                }
             }
+            for (Listener listener : listeners) {
+                if (listener.tlsMode() == TlsMode.PLAIN) {
+                    continue;
+                }
+                String which = listener.protocol().name() + " listener on " + listener.address();
+                Optional<String> failure = TlsCheck.handshakeFailure(listener.sslContext(), tlsProtocols);
+                if (failure.isEmpty()) {
+                    continue;
+                }
+                if (TlsCheck.handshakeFailure(listener.sslContext(), null).isPresent()) {
+                    throw new IllegalStateException("listen: the SSLContext of the " + which + " cannot complete a "
+                            + "TLS handshake (" + failure.get() + "); does it hold the server's key and certificate?");
+                }
+                throw new IllegalStateException("tlsProtocols: the SSLContext of the " + which + " cannot handshake with "
+                        + String.join(", ", tlsProtocols) + " (" + failure.get() + ")");
+            }
+        }
+
+        private void requireUnset(String option) {
+            if (setHere.contains(option)) {
+                throw new IllegalStateException(option + " was already set");
+            }
+        }
+
+        /** Records an option as set, once, after its argument passed its checks. */
+        private <T> T set(String option, T value) {
+            requireUnset(option);
+            Objects.requireNonNull(value, option);
+            setHere.add(option);
+            given.add(option);
             return value;
         }
 
-        private static Duration requirePositive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + ": must be positive: " + d);
+        private int setPositive(String option, int value) {
+            requireUnset(option);
+            if (value < 1) {
+                throw new IllegalArgumentException(option + ": must be positive: " + value);
             }
-            return d;
+            return set(option, value);
+        }
+
+        private Duration setPositive(String option, Duration value) {
+            requireUnset(option);
+            Objects.requireNonNull(value, option);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(option + ": must be positive: " + value);
+            }
+            return set(option, value);
         }
     }
 }

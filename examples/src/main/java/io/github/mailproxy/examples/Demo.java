@@ -1,6 +1,7 @@
 package io.github.mailproxy.examples;
 
 import io.github.mailproxy.AuthStrategy;
+import io.github.mailproxy.ListenerBindException;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
@@ -72,9 +73,9 @@ public final class Demo implements AutoCloseable {
     private final DemoBackends backends;
     private final DemoDatabase database;
     private final JdbcPassDb passDb;
-    private final RunningProxy proxy;
+    private final ProxyServer proxy;
 
-    private Demo(DemoBackends backends, DemoDatabase database, JdbcPassDb passDb, RunningProxy proxy) {
+    private Demo(DemoBackends backends, DemoDatabase database, JdbcPassDb passDb, ProxyServer proxy) {
         this.backends = backends;
         this.database = database;
         this.passDb = passDb;
@@ -87,7 +88,8 @@ public final class Demo implements AutoCloseable {
      * @param imapPort the proxy's IMAP port; 0 for an ephemeral port
      * @param pop3Port the proxy's POP3 port; 0 for an ephemeral port
      * @return the running demo; the caller closes it
-     * @throws ConfigException naming the port if it is taken, or 127.0.0.2 if it cannot be bound
+     * @throws ListenerBindException      naming the listener if its port is taken
+     * @throws java.io.UncheckedIOException if 127.0.0.2, the second backend host, cannot be bound
      */
     public static Demo start(int imapPort, int pop3Port) {
         DemoBackends backends = DemoBackends.start(USERS);
@@ -96,14 +98,14 @@ public final class Demo implements AutoCloseable {
         try {
             database = DemoDatabase.create(USERS);
             passDb = new JdbcPassDb(database.dataSource(), DemoDatabase.QUERY);
-            LauncherConfig config = new LauncherConfig(
-                    Map.of(ConfigKey.IMAP_LISTEN, ImapProtocol.plain(new InetSocketAddress(HOST, imapPort)),
-                            ConfigKey.POP3_LISTEN, Pop3Protocol.plain(new InetSocketAddress(HOST, pop3Port))),
-                    new BackendPorts(passDb, backends.imapPort(), backends.pop3Port()),
-                    AuthStrategy.passwordForwarding(),
-                    null,
-                    ServerOptions.defaults());
-            return new Demo(backends, database, passDb, Launcher.start(config));
+            ProxyServer proxy = ProxyServer.builder()
+                    .listen(ImapProtocol.plain(new InetSocketAddress(HOST, imapPort)))
+                    .listen(Pop3Protocol.plain(new InetSocketAddress(HOST, pop3Port)))
+                    .passDb(new BackendPorts(passDb, backends.imapPort(), backends.pop3Port()))
+                    .authStrategy(AuthStrategy.passwordForwarding())
+                    .build();
+            proxy.start();
+            return new Demo(backends, database, passDb, proxy);
         } catch (RuntimeException e) {
             if (passDb != null) {
                 passDb.close();
@@ -144,7 +146,7 @@ public final class Demo implements AutoCloseable {
 
     /** @return the running proxy */
     public ProxyServer proxy() {
-        return proxy.server();
+        return proxy;
     }
 
     /** @return the proxy's IMAP port */

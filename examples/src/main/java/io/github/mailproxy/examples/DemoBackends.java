@@ -9,6 +9,7 @@ import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.LinkedHashMap;
@@ -43,7 +44,8 @@ final class DemoBackends implements AutoCloseable {
      *
      * @param users the demo users
      * @return the running backends; the caller closes them
-     * @throws ConfigException if 127.0.0.2 cannot be bound (not every system routes all of 127/8)
+     * @throws UncheckedIOException if 127.0.0.2 cannot be bound (not every system routes all of 127/8);
+     *                              its message completes "the demo ..."
      */
     static DemoBackends start(List<Demo.User> users) {
         checkSecondLoopback();
@@ -84,7 +86,7 @@ final class DemoBackends implements AutoCloseable {
         try (ServerSocket probe = new ServerSocket()) {
             probe.bind(new InetSocketAddress(HOSTS.get(1), 0));
         } catch (IOException e) {
-            throw new ConfigException("the demo needs the loopback address " + HOSTS.get(1) + " for its second "
+            throw new UncheckedIOException("needs the loopback address " + HOSTS.get(1) + " for its second "
                     + "backend host, and cannot bind it (" + e.getMessage() + "); on macOS: "
                     + "sudo ifconfig lo0 alias 127.0.0.2 up", e);
         }

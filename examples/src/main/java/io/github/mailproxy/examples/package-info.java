@@ -1,2 +1,5 @@
-/** The launcher, the demo and examples of embedding mailproxy. */
+/**
+ * The demo and examples of embedding mailproxy; the launcher of {@code mailproxy.jar} is in
+ * {@link io.github.mailproxy.examples.launcher}.
+ */
 package io.github.mailproxy.examples;

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Properties;
 
 /** Angus Mail as the client: logs in, reads the subjects in INBOX, logs out. */
-final class MailClient {
+public final class MailClient {
 
     private MailClient() {
     }
@@ -20,7 +20,7 @@ final class MailClient {
      * @param protocol {@code imap} or {@code pop3}
      * @return the subjects of the messages in the user's INBOX, in order
      */
-    static List<String> inboxSubjects(String protocol, int port, String user, String password)
+    public static List<String> inboxSubjects(String protocol, int port, String user, String password)
             throws MessagingException {
         return inboxSubjects(protocol, new Properties(), port, user, password);
     }
@@ -30,7 +30,7 @@ final class MailClient {
      *
      * @param protocol {@code imaps} or {@code pop3s}
      */
-    static List<String> inboxSubjectsOverTls(String protocol, int port, String user, String password)
+    public static List<String> inboxSubjectsOverTls(String protocol, int port, String user, String password)
             throws MessagingException {
         Properties p = new Properties();
         p.put("mail." + protocol + ".ssl.socketFactory", TestTls.clientContext().getSocketFactory());

@@ -6,14 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** proxy-core's test keystore ({@code mailproxy-test.p12}, password {@code changeit}) as a file. */
-final class TestKeystore {
+public final class TestKeystore {
 
-    static final String PASSWORD = "changeit";
+    public static final String PASSWORD = "changeit";
 
     private TestKeystore() {
     }
 
-    static Path copyTo(Path dir) throws IOException {
+    public static Path copyTo(Path dir) throws IOException {
         Path file = dir.resolve("mailproxy-test.p12");
         try (InputStream in = TestKeystore.class.getResourceAsStream("/mailproxy-test.p12")) {
             if (in == null) {

@@ -53,6 +53,8 @@ public final class Engine {
     private final AtomicInteger openBackends = new AtomicInteger();
     private final AtomicLong queuedReplyBytes = new AtomicLong();
     private final RefusalLog refusals = new RefusalLog();
+    /** When the refusal summary was last written (or the engine built); read by close() for the last one. */
+    private volatile long lastRefusalSummaryNanos = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
             new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
@@ -84,22 +86,24 @@ public final class Engine {
         this.sessionSettings = config.sessionSettings();
         this.authCache = config.authCache() == null ? null : new AuthCache(config.authCache(), config.passDb());
         this.passDb = authCache != null ? authCache : config.passDb();
-        this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().ticker(config.ticker())
+        com.github.benmanes.caffeine.cache.Ticker ticker = config.ticker()::read;
+        this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().ticker(ticker)
                 .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(100_000).build();
-        this.authPenalty = new AuthPenalty(config.authFailureDelay(), config.ticker());
+        this.authPenalty = new AuthPenalty(config.authFailureDelay(), ticker);
     }
 
     /**
      * Binds the listeners and starts the loops.
      *
-     * @throws IOException naming the address that cannot be bound
+     * @throws io.github.mailproxy.ListenerBindException naming the listener whose address cannot be bound
+     * @throws IOException if a socket or selector cannot be opened
      */
     public synchronized void start() throws IOException {
         if (started || closed) {
             throw new IllegalStateException(closed ? "the server is closed" : "the server is already started");
         }
         int bufferSize = bufferSize();
-        tlsProtocols = enabledTlsProtocols();
+        tlsProtocols = config.tlsProtocols().toArray(String[]::new);  // the builder checked them
         loops = new EventLoop[config.eventLoops()];
         sessions = new ArrayList<>();
         try {
@@ -116,8 +120,7 @@ public final class Engine {
                     server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                     server.bind(listener.address(), 1024);
                 } catch (IOException e) {
-                    throw new IOException("cannot listen on " + Text.address(listener.address())
-                            + " (" + listener.protocol().name() + "): " + e.getMessage(), e);
+                    throw new io.github.mailproxy.ListenerBindException(listener, e);
                 }
                 server.configureBlocking(false);
                 boundPorts.add(server.socket().getLocalPort());
@@ -174,22 +177,9 @@ public final class Engine {
         }
         loops[0].schedule(RefusalLog.INTERVAL_NANOS, () -> {
             refusals.flush();
+            lastRefusalSummaryNanos = System.nanoTime();
             scheduleRefusalSummary();
         });
-    }
-
-    private String[] enabledTlsProtocols() {
-        try {
-            List<String> supported = List.of(SSLContext.getDefault().getSupportedSSLParameters().getProtocols());
-            String[] enabled = config.tlsProtocols().stream().filter(supported::contains).toArray(String[]::new);
-            if (enabled.length == 0) {
-                throw new IllegalStateException("tlsProtocols: none of " + config.tlsProtocols()
-                        + " is supported by this JVM (" + supported + ")");
-            }
-            return enabled;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no TLS in this JVM", e);
-        }
     }
 
     /** Restricts an engine to the configured TLS versions. */
@@ -504,6 +494,17 @@ public final class Engine {
         throw new IllegalArgumentException("no listener for protocol " + protocol);
     }
 
+    /**
+     * @param index a listener's index in the configuration
+     * @return its bound address
+     */
+    public java.net.InetSocketAddress boundAddress(int index) {
+        if (!started) {
+            throw new IllegalStateException("the server is not started");
+        }
+        return new java.net.InetSocketAddress(config.listeners().get(index).address().getAddress(), boundPorts.get(index));
+    }
+
     /** @return the counters now */
     public ProxyStats stats() {
         return new ProxyStats(openSessions.get(), totalSessions.get(), buffersInUse.get(), buffersPooled.get(),
@@ -559,7 +560,7 @@ public final class Engine {
             loop.shutdown(config.shutdownTimeout().toMillis());
         }
         resolver.shutdownNow();
-        refusals.flush();
+        refusals.flushAtClose(System.nanoTime() - lastRefusalSummaryNanos);
         terminated.countDown();
     }
 }

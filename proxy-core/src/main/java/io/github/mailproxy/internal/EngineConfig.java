@@ -11,18 +11,21 @@ import io.github.mailproxy.spi.SessionSettings;
 import java.time.Duration;
 import java.util.List;
 
-/** The checked configuration of a server, as the builder hands it to the engine. */
+/**
+ * The checked configuration of a server, with every default applied: made in one place,
+ * {@code ProxyServer.Builder.engineConfig()}, whose {@code DEFAULT_} constants name the defaults.
+ */
 public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpec authCache, AuthStrategy authStrategy,
                            CapabilityFilter capabilityFilter, SessionListener sessionListener,
                            Duration loginTimeout, Duration backendConnectTimeout, Duration shutdownTimeout,
                            int eventLoops, PlaintextAuth plaintextAuth, int maxLineLength, int maxLiteralSize,
                            int maxBadCommands, boolean backendTrusted, int proxyTtl,
                            javax.net.ssl.SSLContext backendSslContext, Duration authFailureDelay,
-                           com.github.benmanes.caffeine.cache.Scheduler scheduler, int maxConnections,
+                           io.github.mailproxy.Scheduler scheduler, int maxConnections,
                            int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
                            Duration passDbTimeout, Duration idleTimeout,
                            NetworkList loginTrustedNetworks, int maxPendingOutput,
-                           com.github.benmanes.caffeine.cache.Ticker ticker) {
+                           io.github.mailproxy.Ticker ticker) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * they come by the thousand a second; one line each would drown the log and cost more than the
  * refusal. The first refusal of a cause after a quiet interval is logged at once, so an operator
  * sees it start; the rest are counted and written as one line per cause by {@link #flush()}, which
- * the engine calls every {@link #INTERVAL_NANOS} and once more when it closes, so no count is lost.
+ * the engine calls every {@link #INTERVAL_NANOS}, and by {@link #flushAtClose(long)} once more when
+ * it closes, so no count is lost.
  *
  * <p>Thread-safe: every loop reports here.
  */
@@ -47,10 +48,27 @@ final class RefusalLog {
     }
 
     /**
-     * Writes one line per cause with the refusals counted since the last flush; a cause without any
-     * is forgotten, so that its next refusal is logged at once again.
+     * Writes one WARN line per cause with the refusals counted since the last flush; a cause without
+     * any is forgotten, so that its next refusal is logged at once again.
      */
     void flush() {
+        long interval = TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS);
+        drain().forEach((cause, n) -> LOG.warn("refused cause={} count={} interval={}s", cause, n, interval));
+    }
+
+    /**
+     * The engine is closing: writes what was counted since the last flush, at INFO. The refusals were
+     * warned about when they started; a close is the operator's doing, and a monitor that alerts on
+     * WARN should not fire because a server that refused a few connections was stopped.
+     *
+     * @param sinceLastFlushNanos how long ago the last flush was, for the line's {@code interval}
+     */
+    void flushAtClose(long sinceLastFlushNanos) {
+        long interval = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(sinceLastFlushNanos));
+        drain().forEach((cause, n) -> LOG.info("refused cause={} count={} interval={}s", cause, n, interval));
+    }
+
+    private Map<String, Long> drain() {
         Map<String, Long> due = new TreeMap<>();
         synchronized (counts) {
             var it = counts.entrySet().iterator();
@@ -64,7 +82,6 @@ final class RefusalLog {
                 }
             }
         }
-        due.forEach((cause, n) -> LOG.warn("refused cause={} count={} interval={}s", cause, n,
-                TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS)));
+        return due;
     }
 }

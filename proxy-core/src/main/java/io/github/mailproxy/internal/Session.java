@@ -518,6 +518,9 @@ final class Session implements ClientSession {
 
     /** The shutdown deadline has passed: write what was already read to its other side, then close. */
     void flushAndClose() {
+        if (state == State.RELAY) {
+            outcome = Outcome.SHUTDOWN;  // cut by the server, not ended by either side
+        }
         if (state == State.RELAY || (state == State.CLOSING && c2b != null)) {
             try {
                 c2b.drain();

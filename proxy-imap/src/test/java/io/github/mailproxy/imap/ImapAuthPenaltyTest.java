@@ -2,11 +2,11 @@ package io.github.mailproxy.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import com.icegreen.greenmail.util.GreenMail;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
+import io.github.mailproxy.Scheduler;
 import io.github.mailproxy.testing.LeakCheck;
 import java.io.IOException;
 import java.net.InetSocketAddress;

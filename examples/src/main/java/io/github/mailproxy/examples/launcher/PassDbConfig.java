@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.github.mailproxy.PassDb;
@@ -16,7 +16,7 @@ import java.sql.SQLException;
 /** Reads the {@code passdb} keys and makes the PassDb they describe. */
 final class PassDbConfig {
 
-    private static final ConfigKey[] JDBC_KEYS = {ConfigKey.PASSDB_JDBC_URL, ConfigKey.PASSDB_JDBC_USER,
+    private static final ConfigKey<?>[] JDBC_KEYS = {ConfigKey.PASSDB_JDBC_URL, ConfigKey.PASSDB_JDBC_USER,
         ConfigKey.PASSDB_JDBC_PASSWORD, ConfigKey.PASSDB_JDBC_QUERY, ConfigKey.PASSDB_JDBC_POOL_SIZE};
 
     private PassDbConfig() {
@@ -27,7 +27,7 @@ final class PassDbConfig {
      *         lookup or at {@link PooledJdbcPassDb#checkConnection()}
      */
     static PassDb parse(ConfigValues v) {
-        String kind = v.choice(ConfigKey.PASSDB, "static", "passwd-file", "jdbc");
+        String kind = v.get(ConfigKey.PASSDB);
         if (kind == null) {
             throw new ConfigException(ConfigKey.PASSDB.key() + ": missing; set passdb = static, passwd-file or jdbc");
         }
@@ -42,19 +42,19 @@ final class PassDbConfig {
             v.onlyWith("passdb = jdbc", ConfigKey.PASSDB_DOVECOT_SQL_CONF);
         }
         return switch (kind) {
-            case "static" -> staticPassDb(v.required(ConfigKey.PASSDB_STATIC, "needed by passdb = static"));
+            case "static" -> v.required(ConfigKey.PASSDB_STATIC, "needed by passdb = static");
             case "passwd-file" -> PasswdFilePassDb.open(
-                    requiredFile(v, ConfigKey.PASSDB_PASSWD_FILE, "needed by passdb = passwd-file"));
+                    v.required(ConfigKey.PASSDB_PASSWD_FILE, "needed by passdb = passwd-file"));
             default -> v.has(ConfigKey.PASSDB_DOVECOT_SQL_CONF) ? dovecotSqlConf(v) : jdbc(v);
         };
     }
 
-    private static Path requiredFile(ConfigValues v, ConfigKey key, String hint) {
-        v.required(key, hint);
-        return v.file(key);
-    }
-
-    private static StaticPassDb staticPassDb(String args) {
+    /**
+     * @param args Dovecot static args, the value of {@code passdb.static}
+     * @return the PassDb, checked now rather than failing every login later
+     * @throws ConfigException naming {@code passdb.static}
+     */
+    static StaticPassDb staticPassDb(String args) {
         StaticPassDb passDb;
         try {
             passDb = StaticPassDb.parse(args);
@@ -73,22 +73,24 @@ final class PassDbConfig {
 
     private static PassDb jdbc(ConfigValues v) {
         String hint = "passdb = jdbc needs passdb.jdbc.url and passdb.jdbc.query, or passdb.dovecot-sql-conf";
-        String url = v.required(ConfigKey.PASSDB_JDBC_URL, hint);
+        if (!v.has(ConfigKey.PASSDB_JDBC_URL)) {
+            v.required(ConfigKey.PASSDB_JDBC_URL, hint);
+        }
         String query = v.required(ConfigKey.PASSDB_JDBC_QUERY, hint);
-        checkDriver(ConfigKey.PASSDB_JDBC_URL, url);
-        Integer poolSize = v.positiveInt(ConfigKey.PASSDB_JDBC_POOL_SIZE);
-        return pooled(ConfigKey.PASSDB_JDBC_URL, url, v.optional(ConfigKey.PASSDB_JDBC_USER),
-                v.optional(ConfigKey.PASSDB_JDBC_PASSWORD), ConfigKey.PASSDB_JDBC_QUERY, query,
+        String url = v.get(ConfigKey.PASSDB_JDBC_URL);  // checks that a driver takes it
+        Integer poolSize = v.get(ConfigKey.PASSDB_JDBC_POOL_SIZE);
+        return pooled(ConfigKey.PASSDB_JDBC_URL, url, v.get(ConfigKey.PASSDB_JDBC_USER),
+                v.get(ConfigKey.PASSDB_JDBC_PASSWORD), ConfigKey.PASSDB_JDBC_QUERY, query,
                 poolSize == null ? JdbcPassDb.Builder.DEFAULT_THREADS : poolSize);
     }
 
     private static PassDb dovecotSqlConf(ConfigValues v) {
-        for (ConfigKey key : JDBC_KEYS) {
+        for (ConfigKey<?> key : JDBC_KEYS) {
             if (v.has(key)) {
                 throw new ConfigException(key.key() + ": give either passdb.jdbc.* or passdb.dovecot-sql-conf, not both");
             }
         }
-        Path file = v.file(ConfigKey.PASSDB_DOVECOT_SQL_CONF);
+        Path file = v.get(ConfigKey.PASSDB_DOVECOT_SQL_CONF);
         DovecotSqlConf conf;
         try {
             conf = DovecotSqlConf.parse(file);
@@ -101,7 +103,7 @@ final class PassDbConfig {
                 ConfigKey.PASSDB_DOVECOT_SQL_CONF, conf.passwordQuery(), JdbcPassDb.Builder.DEFAULT_THREADS);
     }
 
-    private static PassDb pooled(ConfigKey urlKey, String url, String user, String password, ConfigKey queryKey,
+    private static PassDb pooled(ConfigKey<?> urlKey, String url, String user, String password, ConfigKey<?> queryKey,
                                  String query, int size) {
         // No-argument HikariDataSource: the pool starts at the first connection, not while parsing.
         HikariDataSource pool = new HikariDataSource();
@@ -121,8 +123,12 @@ final class PassDbConfig {
         }
     }
 
-    /** A URL no driver on the class path accepts fails now, naming the key, rather than at each login. */
-    private static void checkDriver(ConfigKey key, String url) {
+    /**
+     * A URL no driver on the class path accepts fails now, naming the key, rather than at each login.
+     *
+     * @throws ConfigException naming {@code key}, with any password in the URL masked
+     */
+    static void checkDriver(ConfigKey<?> key, String url) {
         if (!url.startsWith("jdbc:")) {
             throw new ConfigException(key.key() + ": not a JDBC URL (jdbc:...): '" + JdbcUrls.mask(url) + "'");
         }

@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import io.github.mailproxy.ProxyServer;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +31,7 @@ class LauncherMainTest {
     void helpListsEveryKey() {
         assertThat(launcher.run(new String[] {"--help"})).isZero();
 
-        for (ConfigKey key : ConfigKey.values()) {
+        for (ConfigKey<?> key : ConfigKey.values()) {
             assertThat(out()).contains("  " + key.key() + " ");
         }
         assertThat(out()).contains("--config FILE");

@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +10,7 @@ import ch.qos.logback.core.AppenderBase;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
+import io.github.mailproxy.examples.MailClient;
 import io.github.mailproxy.testing.Await;
 import io.github.mailproxy.testing.LeakCheck;
 import jakarta.mail.AuthenticationFailedException;

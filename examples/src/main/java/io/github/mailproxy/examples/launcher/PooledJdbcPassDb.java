@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.github.mailproxy.AuthRequest;
@@ -19,10 +19,10 @@ final class PooledJdbcPassDb implements PassDb, AutoCloseable {
 
     private final JdbcPassDb passDb;
     private final HikariDataSource pool;
-    private final ConfigKey urlKey;
+    private final ConfigKey<?> urlKey;
     private final String url;
 
-    PooledJdbcPassDb(JdbcPassDb passDb, HikariDataSource pool, ConfigKey urlKey, String url) {
+    PooledJdbcPassDb(JdbcPassDb passDb, HikariDataSource pool, ConfigKey<?> urlKey, String url) {
         this.passDb = passDb;
         this.pool = pool;
         this.urlKey = urlKey;

@@ -1,19 +1,15 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
-import io.github.mailproxy.Listener;
+import io.github.mailproxy.ListenerBindException;
 import io.github.mailproxy.ProxyServer;
-import java.io.IOException;
+import io.github.mailproxy.examples.Demo;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +64,7 @@ public final class Launcher {
     /**
      * Binds and starts a server from launcher properties.
      *
-     * @param properties the keys of {@link ConfigKey}
+     * @param properties the keys of {@link ConfigKey#values()}
      * @return the running proxy; the caller closes it
      * @throws ConfigException naming the key at fault, or the key and port that cannot be bound
      */
@@ -94,17 +90,21 @@ public final class Launcher {
             server = config.newServer();
             server.start();
             return new RunningProxy(server, config);
-        } catch (UncheckedIOException e) {
-            server.close();
-            config.close();
-            throw bindFailure(config.listeners(), e);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
             }
             config.close();
-            throw e;
+            throw e instanceof ListenerBindException bind ? cannotListen(config, bind) : e;
         }
+    }
+
+    /** Names the key whose address could not be bound, as the server names the listener. */
+    private static ConfigException cannotListen(LauncherConfig config, ListenerBindException e) {
+        String key = config.listeners().entrySet().stream().filter(entry -> entry.getValue() == e.listener())
+                .map(entry -> entry.getKey().key()).findFirst().orElse(e.listener().protocol().name());
+        return new ConfigException(key + ": cannot listen on " + ListenAddress.format(e.address()) + ": " + e.reason(),
+                e);
     }
 
     /** @return the text of {@code --help} */
@@ -116,7 +116,7 @@ public final class Launcher {
                 .append("       java -jar mailproxy.jar --help          show this\n\n")
                 .append("FILE is a Java properties file (key = value, # comments on lines of their own).\n")
                 .append("Durations: 30s, 5m, 1h, 500ms. Keys, the form of their value [default]:\n\n");
-        for (ConfigKey key : ConfigKey.values()) {
+        for (ConfigKey<?> key : ConfigKey.values()) {
             s.append(String.format("  %-25s %s [%s]%n  %-25s   %s%n", key.key(), key.form(), key.defaultValue(), "",
                     key.description()));
         }
@@ -136,8 +136,7 @@ public final class Launcher {
     int run(String[] args) {
         try {
             if (args.length == 0) {
-                Demo demo = Demo.start(Demo.IMAP_PORT, Demo.POP3_PORT);
-                return serve(demo, demo.proxy(), d -> out.print(d.banner()));
+                return demo(Demo.IMAP_PORT, Demo.POP3_PORT);
             }
             if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
                 out.print(help());
@@ -146,8 +145,7 @@ public final class Launcher {
             if (args.length == 3 && args[0].equals("--demo")) {
                 int imap = ListenAddress.port("--demo IMAP_PORT", args[1], 0);
                 int pop3 = ListenAddress.port("--demo POP3_PORT", args[2], 0);
-                Demo demo = Demo.start(imap, pop3);
-                return serve(demo, demo.proxy(), d -> out.print(d.banner()));
+                return demo(imap, pop3);
             }
             if (args.length == 2 && args[0].equals("--config")) {
                 LauncherConfig config = LauncherConfig.parse(LauncherConfig.load(Path.of(args[1])));
@@ -160,6 +158,19 @@ public final class Launcher {
             err.println("mailproxy: " + e.getMessage());
             return EXIT_CONFIG;
         }
+    }
+
+    /** Runs the demo until stopped; a port it cannot bind ends it with a hint, as a configuration error. */
+    private int demo(int imapPort, int pop3Port) {
+        Demo demo;
+        try {
+            demo = Demo.start(imapPort, pop3Port);
+        } catch (UncheckedIOException e) {  // a port in use (ListenerBindException), 127.0.0.2 missing
+            String hint = e instanceof ListenerBindException ? "; --demo IMAP_PORT POP3_PORT runs it on other ports" : "";
+            err.println("mailproxy: the demo " + e.getMessage() + hint);
+            return EXIT_CONFIG;
+        }
+        return serve(demo, demo.proxy(), d -> out.print(d.banner()));
     }
 
     /**
@@ -188,7 +199,7 @@ public final class Launcher {
     private static void logListeners(RunningProxy proxy) {
         proxy.config().listeners().forEach((key, listener) -> {
             String protocol = listener.protocol().name();
-            var bound = new InetSocketAddress(listener.address().getAddress(), proxy.server().port(protocol));
+            InetSocketAddress bound = proxy.server().address(listener);
             LOG.info("{} listening on {} ({}, TLS {})", protocol, ListenAddress.format(bound), key.key(),
                     listener.tlsMode().name().toLowerCase(java.util.Locale.ROOT));
         });
@@ -244,58 +255,6 @@ public final class Launcher {
         if (server.failure().isPresent()) {
             serverFailed = true;
             stopped.countDown();
-        }
-    }
-
-    /**
-     * Names the key and address that could not be bound. The engine's message names the address;
-     * if it cannot be matched to a key, each configured address is tried once to find the taken one.
-     */
-    private static ConfigException bindFailure(Map<ConfigKey, Listener> listeners, UncheckedIOException e) {
-        String message = String.valueOf(e.getMessage());
-        String reason = rootCauseMessage(e);
-        for (var entry : listeners.entrySet()) {
-            InetSocketAddress address = entry.getValue().address();
-            boolean named = Pattern.compile(":" + address.getPort() + "(?![0-9])").matcher(message).find();
-            if (address.getPort() != 0 && named) {
-                return cannotListen(entry.getKey(), address, reason, e);
-            }
-        }
-        for (var entry : listeners.entrySet()) {
-            InetSocketAddress address = entry.getValue().address();
-            if (address.getPort() != 0 && !canBind(address)) {
-                return cannotListen(entry.getKey(), address, reason, e);
-            }
-        }
-        String all = listeners.entrySet().stream()
-                .map(l -> l.getKey().key() + " = " + ListenAddress.format(l.getValue().address()))
-                .collect(Collectors.joining(", "));
-        return new ConfigException("cannot listen (" + all + "): " + message, e);
-    }
-
-    private static ConfigException cannotListen(ConfigKey key, InetSocketAddress address, String reason,
-                                                Exception cause) {
-        return new ConfigException(key.key() + ": cannot listen on " + ListenAddress.format(address) + ": " + reason,
-                cause);
-    }
-
-    /** The innermost message, such as "Address already in use", without the wrappers' repetitions. */
-    private static String rootCauseMessage(Throwable e) {
-        String message = e.getMessage();
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        return message;
-    }
-
-    private static boolean canBind(InetSocketAddress address) {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(address);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 }

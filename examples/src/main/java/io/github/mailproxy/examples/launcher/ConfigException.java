@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 /**
  * A launcher configuration that cannot be used: an unknown key, a bad value, a missing file, a port

@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import io.github.mailproxy.AuthCacheSpec;
 import io.github.mailproxy.AuthStrategy;
@@ -9,20 +9,20 @@ import java.util.List;
 /** Reads the {@code auth} keys. */
 final class AuthConfig {
 
-    private static final ConfigKey[] MASTER_KEYS = {ConfigKey.AUTH_MASTER_USER, ConfigKey.AUTH_MASTER_PASSWORD,
+    private static final ConfigKey<?>[] MASTER_KEYS = {ConfigKey.AUTH_MASTER_USER, ConfigKey.AUTH_MASTER_PASSWORD,
         ConfigKey.AUTH_MASTER_STYLE, ConfigKey.AUTH_MASTER_SEPARATOR, ConfigKey.AUTH_MECHANISMS};
 
     private AuthConfig() {
     }
 
     static AuthStrategy strategy(ConfigValues v) {
-        String kind = v.choice(ConfigKey.AUTH, "forward", "master");
+        String kind = v.get(ConfigKey.AUTH);
         if (kind == null || kind.equals("forward")) {
             v.onlyWith("auth = master", MASTER_KEYS);
             return AuthStrategy.passwordForwarding();
         }
-        String user = v.optional(ConfigKey.AUTH_MASTER_USER);
-        String password = v.optional(ConfigKey.AUTH_MASTER_PASSWORD);
+        String user = v.get(ConfigKey.AUTH_MASTER_USER);
+        String password = v.get(ConfigKey.AUTH_MASTER_PASSWORD);
         if (user != null && password == null) {
             throw new ConfigException(ConfigKey.AUTH_MASTER_PASSWORD.key() + ": missing; needed with auth.master.user");
         }
@@ -30,14 +30,14 @@ final class AuthConfig {
             throw new ConfigException(ConfigKey.AUTH_MASTER_USER.key() + ": missing; needed with auth.master.password");
         }
         MasterLogin login = user == null ? MasterLogin.fromPassDb() : MasterLogin.of(user, password);
-        if ("authzid".equals(v.choice(ConfigKey.AUTH_MASTER_STYLE, "separator", "authzid"))) {
+        if ("authzid".equals(v.get(ConfigKey.AUTH_MASTER_STYLE))) {
             login = login.style(MasterLogin.Style.AUTHZID);
         }
-        String separator = v.optional(ConfigKey.AUTH_MASTER_SEPARATOR);
+        String separator = v.get(ConfigKey.AUTH_MASTER_SEPARATOR);
         if (separator != null) {
             login = login.separator(separator);
         }
-        List<String> mechanisms = v.list(ConfigKey.AUTH_MECHANISMS);
+        List<String> mechanisms = v.get(ConfigKey.AUTH_MECHANISMS);
         if (mechanisms != null) {
             try {
                 login = login.mechanisms(mechanisms.toArray(String[]::new));
@@ -50,8 +50,8 @@ final class AuthConfig {
     }
 
     static AuthCacheSpec cache(ConfigValues v) {
-        Integer size = v.positiveInt(ConfigKey.AUTH_CACHE_SIZE);
-        Duration ttl = v.duration(ConfigKey.AUTH_CACHE_TTL, false);
+        Integer size = v.get(ConfigKey.AUTH_CACHE_SIZE);
+        Duration ttl = v.get(ConfigKey.AUTH_CACHE_TTL);
         if (size == null) {
             v.onlyWith("auth.cache.size", ConfigKey.AUTH_CACHE_TTL);
             return null;

@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import io.github.mailproxy.Listener;
 import io.github.mailproxy.imap.ImapProtocol;
@@ -9,17 +9,13 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.UnrecoverableKeyException;
-import java.util.EnumMap;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /** Reads the listener keys ({@code imap.*}, {@code pop3.*}) and the TLS keys ({@code tls.*}). */
 final class ListenerConfig {
-
-    private static final Set<String> TLS_VERSIONS = Set.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
 
     private ListenerConfig() {
     }
@@ -29,7 +25,11 @@ final class ListenerConfig {
         Listener make(InetSocketAddress address, String tls, SSLContext context);
     }
 
-    static Map<ConfigKey, Listener> parse(ConfigValues v) {
+    /**
+     * @return the listeners by the key that configured them, in the table's order
+     * @throws ConfigException naming the key at fault
+     */
+    static Map<ConfigKey<?>, Listener> parse(ConfigValues v) {
         String imapTls = tlsMode(v, ConfigKey.IMAP_LISTEN, ConfigKey.IMAP_TLS);
         String pop3Tls = tlsMode(v, ConfigKey.POP3_LISTEN, ConfigKey.POP3_TLS);
         boolean tlsUsed = !imapTls.equals("plain") || !pop3Tls.equals("plain");
@@ -39,8 +39,7 @@ final class ListenerConfig {
             v.onlyWith("imap.tls or pop3.tls = starttls or implicit", ConfigKey.TLS_KEYSTORE,
                     ConfigKey.TLS_KEYSTORE_PASSWORD);
         }
-        checkProtocols(v);
-        Map<ConfigKey, Listener> listeners = new EnumMap<>(ConfigKey.class);
+        Map<ConfigKey<?>, Listener> listeners = new LinkedHashMap<>();
         listener(v, ConfigKey.IMAP_LISTEN, imapTls, context, (a, tls, c) -> switch (tls) {
             case "starttls" -> ImapProtocol.starttls(a, c);
             case "implicit" -> ImapProtocol.implicitTls(a, c);
@@ -58,37 +57,37 @@ final class ListenerConfig {
         return listeners;
     }
 
-    private static String tlsMode(ConfigValues v, ConfigKey listen, ConfigKey tls) {
-        String mode = v.choice(tls, "plain", "starttls", "implicit");
+    private static String tlsMode(ConfigValues v, ConfigKey<InetSocketAddress> listen, ConfigKey<String> tls) {
+        String mode = v.get(tls);
         if (mode != null && !v.has(listen)) {
             throw new ConfigException(tls.key() + ": set, but " + listen.key() + " is not");
         }
         return mode == null ? "plain" : mode;
     }
 
-    private static void listener(ConfigValues v, ConfigKey key, String tls, SSLContext context, Factory factory,
-                                 Map<ConfigKey, Listener> listeners) {
-        String value = v.optional(key);
-        if (value == null) {
+    private static void listener(ConfigValues v, ConfigKey<InetSocketAddress> key, String tls, SSLContext context,
+                                 Factory factory, Map<ConfigKey<?>, Listener> listeners) {
+        InetSocketAddress address = v.get(key);
+        if (address == null) {
             return;
         }
-        InetSocketAddress address = ListenAddress.parse(key.key(), value);
         listeners.forEach((other, listener) -> {
             if (address.getPort() != 0 && listener.address().equals(address)) {
-                throw new ConfigException(key.key() + ": " + value + " is already used by " + other.key());
+                throw new ConfigException(key.key() + ": " + v.values().get(key.key()) + " is already used by "
+                        + other.key());
             }
         });
         listeners.put(key, factory.make(address, tls, context));
     }
 
     /** Loads {@code tls.keystore}; its type (PKCS12 or JKS) is found from the file itself. */
-    private static SSLContext sslContext(ConfigValues v, ConfigKey needing) {
-        Path file = v.file(ConfigKey.TLS_KEYSTORE);
+    private static SSLContext sslContext(ConfigValues v, ConfigKey<String> needing) {
+        Path file = v.get(ConfigKey.TLS_KEYSTORE);
         if (file == null) {
-            throw new ConfigException(needing.key() + " = " + v.optional(needing)
+            throw new ConfigException(needing.key() + " = " + v.get(needing)
                     + " needs tls.keystore (a PKCS12 file with the server's key and certificate)");
         }
-        String pw = v.optional(ConfigKey.TLS_KEYSTORE_PASSWORD);
+        String pw = v.get(ConfigKey.TLS_KEYSTORE_PASSWORD);
         char[] password = pw == null ? new char[0] : pw.toCharArray();
         try {
             KeyStore store = KeyStore.getInstance(file.toFile(), password);
@@ -108,19 +107,6 @@ final class ListenerConfig {
         } catch (GeneralSecurityException e) {
             throw new ConfigException(ConfigKey.TLS_KEYSTORE.key() + ": not a usable keystore: " + file + ": "
                     + e.getMessage(), e);
-        }
-    }
-
-    private static void checkProtocols(ConfigValues v) {
-        List<String> protocols = v.list(ConfigKey.TLS_PROTOCOLS);
-        if (protocols == null) {
-            return;
-        }
-        for (String p : protocols) {
-            if (!TLS_VERSIONS.contains(p)) {
-                throw new ConfigException(ConfigKey.TLS_PROTOCOLS.key() + ": unknown TLS version '" + p
-                        + "'; expected TLSv1.3, TLSv1.2");
-            }
         }
     }
 }

@@ -1,10 +1,11 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+import io.github.mailproxy.examples.MailClient;
 import io.github.mailproxy.testing.LeakCheck;
 import jakarta.mail.AuthenticationFailedException;
 import java.io.IOException;

@@ -1,8 +1,10 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
+import io.github.mailproxy.examples.TestKeystore;
 import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.PlaintextAuth;
 import java.io.IOException;
@@ -321,14 +323,49 @@ class LauncherConfigTest {
     @Test
     void limitsAndTimeoutsAreRead() {
         LauncherConfig config = LauncherConfig.parse(valid("login.timeout", "45s", "idle.timeout", "500ms",
-                "backend.timeout", "2m", "auth.failure-delay", "0", "max.connections", "500",
+                "backend.timeout", "40s", "auth.failure-delay", "0", "max.connections", "500",
                 "max.connections.per-ip", "20", "max.logins.per-ip", "60", "plaintext.auth", "tls-only",
                 "backend.trusted", "true", "tls.protocols", "TLSv1.3"));
 
-        assertThat(config.options()).isEqualTo(new ServerOptions(Duration.ofSeconds(45), Duration.ofMillis(500),
-                Duration.ofMinutes(2), Duration.ZERO, 500, 20, 60, PlaintextAuth.TLS_ONLY, true, List.of("TLSv1.3"),
-                null));
+        assertThat(config.options()).containsExactly(entry(ConfigKey.TLS_PROTOCOLS, List.of("TLSv1.3")),
+                entry(ConfigKey.AUTH_FAILURE_DELAY, Duration.ZERO), entry(ConfigKey.LOGIN_TIMEOUT, Duration.ofSeconds(45)),
+                entry(ConfigKey.IDLE_TIMEOUT, Duration.ofMillis(500)), entry(ConfigKey.BACKEND_TIMEOUT, Duration.ofSeconds(40)),
+                entry(ConfigKey.BACKEND_TRUSTED, true), entry(ConfigKey.MAX_CONNECTIONS, 500),
+                entry(ConfigKey.MAX_CONNECTIONS_PER_IP, 20), entry(ConfigKey.MAX_LOGINS_PER_IP, 60),
+                entry(ConfigKey.PLAINTEXT_AUTH, PlaintextAuth.TLS_ONLY));
+        assertThat(config.option(ConfigKey.LOGIN_TIMEOUT)).hasValue(Duration.ofSeconds(45));
         assertThat(config.newServer()).isNotNull();
+    }
+
+    @Test
+    void aRuleOfTheServerIsReportedWithTheLauncherKeys() {
+        LauncherConfig config = LauncherConfig.parse(valid("login.timeout", "10s", "idle.timeout", "20s"));
+
+        assertThatThrownBy(config::newServer)
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("idle.timeout: PT20S is longer than login.timeout (PT10S), which closes the session first; "
+                        + "set it to login.timeout or less");
+    }
+
+    @Test
+    void everyKeyThatSetsABuilderOptionIsAppliedByTheTable() {
+        assertThat(ConfigKey.values()).filteredOn(k -> k.option().isPresent()).extracting(ConfigKey::key)
+                .containsExactly("tls.protocols", "auth.failure-delay", "login.timeout", "idle.timeout",
+                        "backend.timeout", "backend.trusted", "max.connections", "max.connections.per-ip",
+                        "max.logins.per-ip", "login.trusted-networks", "plaintext.auth");
+    }
+
+    @Test
+    void defaultsInTheHelpAreTheBuildersDefaults() {
+        assertThat(ConfigKey.LOGIN_TIMEOUT.defaultValue()).isEqualTo("60s");
+        assertThat(ConfigKey.IDLE_TIMEOUT.defaultValue()).isEqualTo("30s");
+        assertThat(ConfigKey.BACKEND_TIMEOUT.defaultValue()).isEqualTo("30s");
+        assertThat(ConfigKey.AUTH_FAILURE_DELAY.defaultValue()).isEqualTo("2s");
+        assertThat(ConfigKey.MAX_CONNECTIONS.defaultValue()).isEqualTo("100000");
+        assertThat(ConfigKey.MAX_CONNECTIONS_PER_IP.defaultValue()).isEqualTo("1000");
+        assertThat(ConfigKey.TLS_PROTOCOLS.defaultValue()).isEqualTo("TLSv1.3,TLSv1.2");
+        assertThat(ConfigKey.PLAINTEXT_AUTH.defaultValue()).isEqualTo("tls-or-loopback");
+        assertThat(ConfigKey.BACKEND_TRUSTED.defaultValue()).isEqualTo("true");
     }
 
     @Test
@@ -336,8 +373,8 @@ class LauncherConfigTest {
         LauncherConfig config = LauncherConfig.parse(valid("login.trusted-networks",
                 "10.0.0.0/8 192.168.1.5, 2001:db8::/48,::1"));
 
-        assertThat(config.options().loginTrustedNetworks())
-                .containsExactly("10.0.0.0/8", "192.168.1.5", "2001:db8::/48", "::1");
+        assertThat(config.option(ConfigKey.LOGIN_TRUSTED_NETWORKS))
+                .hasValue(List.of("10.0.0.0/8", "192.168.1.5", "2001:db8::/48", "::1"));
         assertThat(config.newServer()).isNotNull();
     }
 
@@ -352,13 +389,13 @@ class LauncherConfigTest {
     @Test
     void theLoginRateCapIsOffUnlessSet() {
         assertThat(ConfigKey.MAX_LOGINS_PER_IP.defaultValue()).isEqualTo("off");
-        assertThat(LauncherConfig.parse(valid()).options().maxLoginsPerIpPerMinute()).isNull();
+        assertThat(LauncherConfig.parse(valid()).option(ConfigKey.MAX_LOGINS_PER_IP)).isEmpty();
         assertThat(Launcher.help()).contains("login.trusted-networks").contains("max.logins.per-ip");
     }
 
     @Test
     void absentLimitsLeaveTheDefaults() {
-        assertThat(LauncherConfig.parse(valid()).options()).isEqualTo(ServerOptions.defaults());
+        assertThat(LauncherConfig.parse(valid()).options()).isEmpty();
     }
 
     @ParameterizedTest

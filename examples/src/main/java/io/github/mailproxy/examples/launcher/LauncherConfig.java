@@ -1,4 +1,4 @@
-package io.github.mailproxy.examples;
+package io.github.mailproxy.examples.launcher;
 
 import io.github.mailproxy.AuthCacheSpec;
 import io.github.mailproxy.AuthStrategy;
@@ -11,18 +11,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 
 /**
  * The launcher's properties file, checked: every key known, every value well formed, no key that the
- * chosen {@code passdb} or {@code auth} does not read. The keys are read by {@code ListenerConfig},
- * {@code PassDbConfig}, {@code AuthConfig} and {@link ServerOptions}.
+ * chosen {@code passdb} or {@code auth} does not read. Each key is read by its {@link ConfigKey}'s
+ * parser; keys whose value alone sets a builder option are kept as {@link #options()} and applied
+ * through the table, the others are read together by {@code ListenerConfig}, {@code PassDbConfig} and
+ * {@code AuthConfig}.
  *
  * <pre>{@code
  * LauncherConfig config = LauncherConfig.parse(LauncherConfig.load(Path.of("mailproxy.properties")));
@@ -30,28 +32,67 @@ import java.util.TreeMap;
  *     ...
  * }
  * }</pre>
- *
- * @param listeners    the listeners by the key that configured them, in {@link ConfigKey} order
- * @param passDb       where users are looked up; closed by {@link #close()} when it is {@link AutoCloseable}
- * @param authStrategy how logins are decided
- * @param authCache    the auth cache, or {@code null} for none
- * @param options      limits and timeouts
  */
-public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, AuthStrategy authStrategy,
-                             AuthCacheSpec authCache, ServerOptions options) implements AutoCloseable {
+public final class LauncherConfig implements AutoCloseable {
 
-    /** Copies the listeners. */
-    public LauncherConfig {
-        listeners = Collections.unmodifiableMap(new EnumMap<>(listeners));
-        Objects.requireNonNull(passDb, "passDb");
-        Objects.requireNonNull(authStrategy, "authStrategy");
-        Objects.requireNonNull(options, "options");
+    private final Map<ConfigKey<?>, Listener> listeners;
+    private final PassDb passDb;
+    private final AuthStrategy authStrategy;
+    private final AuthCacheSpec authCache;
+    private final Map<ConfigKey<?>, Object> options;
+
+    private LauncherConfig(Map<ConfigKey<?>, Listener> listeners, PassDb passDb, AuthStrategy authStrategy,
+                           AuthCacheSpec authCache, Map<ConfigKey<?>, Object> options) {
+        this.listeners = Collections.unmodifiableMap(new LinkedHashMap<>(listeners));
+        this.passDb = Objects.requireNonNull(passDb, "passDb");
+        this.authStrategy = Objects.requireNonNull(authStrategy, "authStrategy");
+        this.authCache = authCache;
+        this.options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+
+    /** @return the listeners by the key that configured them, in the table's order */
+    public Map<ConfigKey<?>, Listener> listeners() {
+        return listeners;
+    }
+
+    /** @return where users are looked up; closed by {@link #close()} when it is {@link AutoCloseable} */
+    public PassDb passDb() {
+        return passDb;
+    }
+
+    /** @return how logins are decided */
+    public AuthStrategy authStrategy() {
+        return authStrategy;
+    }
+
+    /** @return the auth cache, or {@code null} for none */
+    public AuthCacheSpec authCache() {
+        return authCache;
+    }
+
+    /**
+     * @return the values of the keys that set a builder option, by key, in the table's order; a key
+     *         that is absent leaves the builder's default and is not here
+     */
+    public Map<ConfigKey<?>, Object> options() {
+        return options;
+    }
+
+    /**
+     * @param key a key that sets a builder option
+     * @param <T> its value's type
+     * @return its value, or empty when the file leaves the builder's default
+     */
+    public <T> Optional<T> option(ConfigKey<T> key) {
+        @SuppressWarnings("unchecked")  // put in by parse() under this very key, by its own parser
+        T value = (T) options.get(key);
+        return Optional.ofNullable(value);
     }
 
     /**
      * Reads a properties file (UTF-8). Stricter than {@link Properties#load(java.io.Reader)}: every line that is
      * not blank or a comment must be {@code key = value} (or {@code key: value}), and every key must be
-     * one of {@link ConfigKey}. Errors give the line number and never the line's text, unless it is
+     * one of {@link ConfigKey#values()}. Errors give the line number and never the line's text, unless it is
      * shown to be a key: a password pasted on a line of its own would be read by {@code Properties} as
      * a key, and echoed.
      *
@@ -101,7 +142,7 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
      */
     private static String unknownKey(String key) {
         String first = key.split("\\.", 2)[0];
-        boolean keyLike = key.matches("[a-z0-9]+([.-][a-z0-9]+)*") && Arrays.stream(ConfigKey.values())
+        boolean keyLike = key.matches("[a-z0-9]+([.-][a-z0-9]+)*") && ConfigKey.values().stream()
                 .anyMatch(k -> k.key().split("\\.", 2)[0].equals(first));
         return (keyLike ? key + ": unknown key" : "unknown key (not shown: it may be a secret)")
                 + " (java -jar mailproxy.jar --help lists the keys)";
@@ -111,7 +152,7 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
      * Checks properties and turns them into a configuration. A JDBC PassDb's pool is made but does not
      * connect yet; {@link Launcher#start(LauncherConfig)} connects once before binding.
      *
-     * @param properties the keys of {@link ConfigKey}
+     * @param properties the keys of {@link ConfigKey#values()}
      * @return the configuration; close it if it is not handed to {@link Launcher#start(LauncherConfig)}
      * @throws ConfigException naming the first key that is unknown, missing or wrong
      */
@@ -124,10 +165,16 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
             values.put(key, properties.getProperty(key).strip());
         }
         ConfigValues v = new ConfigValues(values);
-        Map<ConfigKey, Listener> listeners = ListenerConfig.parse(v);
+        Map<ConfigKey<?>, Listener> listeners = ListenerConfig.parse(v);
         AuthStrategy strategy = AuthConfig.strategy(v);
         AuthCacheSpec cache = AuthConfig.cache(v);
-        ServerOptions options = ServerOptions.parse(v);
+        Map<ConfigKey<?>, Object> options = new LinkedHashMap<>();
+        for (ConfigKey<?> key : ConfigKey.values()) {
+            Object value = key.option().isPresent() ? v.get(key) : null;
+            if (value != null) {
+                options.put(key, value);
+            }
+        }
         // last: the only part that holds resources (a JDBC pool) once made
         return new LauncherConfig(listeners, PassDbConfig.parse(v), strategy, cache, options);
     }
@@ -146,11 +193,28 @@ public record LauncherConfig(Map<ConfigKey, Listener> listeners, PassDb passDb, 
             builder.authCache(authCache);
         }
         try {
-            options.applyTo(builder);
+            options.forEach((key, value) -> apply(builder, key, value));
             return builder.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ConfigException(e.getMessage(), e);  // the builder's messages name the setting
+            throw new ConfigException(keysFor(e.getMessage()), e);  // the builder's messages name the options
         }
+    }
+
+    /** @return a builder message with each option that a key sets called by the key, as the operator wrote it */
+    private static String keysFor(String message) {
+        String named = message;
+        for (ConfigKey<?> key : ConfigKey.values()) {
+            if (key.option().isPresent()) {
+                named = named.replaceAll("\\b" + key.option().get().name() + "\\b", key.key());
+            }
+        }
+        return named;
+    }
+
+    /** Sets a key's builder option; the value came from that key's own parser, so it has the key's type. */
+    @SuppressWarnings("unchecked")
+    private static <T> void apply(ProxyServer.Builder builder, ConfigKey<T> key, Object value) {
+        key.option().orElseThrow().apply().accept(builder, (T) value);
     }
 
     /** Closes the PassDb if it holds resources (the JDBC pool). */
