@@ -147,6 +147,7 @@ public final class ProxyServer implements AutoCloseable {
         private javax.net.ssl.SSLContext backendSslContext;
         private io.github.mailproxy.internal.NetworkList loginTrustedNetworks;
         private int maxPendingOutput = -1;
+        private int passDbThreads = -1;
 
         private Builder() {
         }
@@ -501,6 +502,25 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
+         * The threads that run lookups of a PassDb that may block, so that no lookup runs on an event
+         * loop (Dovecot's {@code service auth-worker { process_limit }} plays this part for its
+         * blocking passdbs). A PassDb that declares {@link PassDb#nonBlocking()}, as the shipped ones
+         * do, is called on the loops and needs none. The threads start on demand and end after a
+         * minute idle; up to 64 lookups per thread wait for one, and a lookup beyond that fails at
+         * once as a temporary failure (the client is told to try later) and is counted in the
+         * refusal summary as {@code passdb-busy}.
+         *
+         * @param threads the most lookups that run at once; default 16
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException if already set
+         */
+        public Builder passDbThreads(int threads) {
+            this.passDbThreads = setPositive(this.passDbThreads, threads, "passDbThreads");
+            return this;
+        }
+
+        /**
          * @return the server, not yet started
          * @throws IllegalStateException if no listener or no PassDb is configured, or two listeners
          *                               share an address
@@ -548,7 +568,8 @@ public final class ProxyServer implements AutoCloseable {
                     idleTimeout != null ? idleTimeout : Duration.ofSeconds(30),
                     loginTrustedNetworks != null ? loginTrustedNetworks : io.github.mailproxy.internal.NetworkList.empty(),
                     maxPendingOutput > 0 ? maxPendingOutput : 16 * 1024,
-                    ticker != null ? ticker : com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+                    ticker != null ? ticker : com.github.benmanes.caffeine.cache.Ticker.systemTicker(),
+                    passDbThreads > 0 ? passDbThreads : 16);
             return new ProxyServer(config);
         }
 

@@ -22,7 +22,7 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
                            Duration passDbTimeout, Duration idleTimeout,
                            NetworkList loginTrustedNetworks, int maxPendingOutput,
-                           com.github.benmanes.caffeine.cache.Ticker ticker) {
+                           com.github.benmanes.caffeine.cache.Ticker ticker, int passDbThreads) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {
