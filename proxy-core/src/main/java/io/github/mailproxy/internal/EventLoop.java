@@ -1,6 +1,8 @@
 package io.github.mailproxy.internal;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -60,6 +62,21 @@ final class EventLoop implements Executor {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
+    /** {@link #busyWith()} while the loop waits in {@code select}: not stuck, however long it waits. */
+    static final Object SELECTING = new Object();
+    private static final VarHandle WORK_COUNT;
+    private static final VarHandle BUSY_WITH;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WORK_COUNT = lookup.findVarHandle(EventLoop.class, "workCount", long.class);
+            BUSY_WITH = lookup.findVarHandle(EventLoop.class, "busyWith", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -69,18 +86,16 @@ final class EventLoop implements Executor {
     private final BufferPool pool;
     private final Consumer<Throwable> onFailure;
     private volatile boolean running = true;
-    /**
-     * When the loop began its current piece of work ({@link System#nanoTime()}), or {@link #IDLE}
-     * while it selects; with {@link #busyWith}, what {@link LoopWatchdog} reads from its own thread.
-     * Written before and after every key, task and timer: two volatile writes and a clock read, no
-     * allocation.
+    /*
+     * What LoopWatchdog reads from its own thread. Before every key, task, timer and select the loop
+     * notes what it starts and counts one; a count that has not moved for a while, outside select,
+     * is a stuck loop. Release stores (plain moves on x86): no clock read, fence or allocation per
+     * event, since this runs for every event of every session.
      */
-    private volatile long busySince = IDLE;
-    /** The key's attachment, task or timer task the loop is running; written before {@link #busySince}. */
-    private volatile Object busyWith;
-
-    /** {@link #busySince} while the loop is not running any piece of work. */
-    static final long IDLE = Long.MIN_VALUE;
+    @SuppressWarnings("unused") // through WORK_COUNT
+    private long workCount;
+    @SuppressWarnings("unused") // through BUSY_WITH
+    private Object busyWith = SELECTING;
 
     /**
      * @param name      the thread's name
@@ -118,19 +133,26 @@ final class EventLoop implements Executor {
         thread.start();
     }
 
-    /** @return when the current piece of work began ({@link System#nanoTime()}), or {@link #IDLE} */
-    long busySince() {
-        return busySince;
+    /** @return how many keys, tasks, timers and selects the loop has started; read by the watchdog */
+    long workCount() {
+        return (long) WORK_COUNT.getAcquire(this);
     }
 
-    /** @return the key attachment, task or timer task the loop runs or last ran; may be null */
+    /** @return the key attachment, task or timer task the loop runs (or ran last), or {@link #SELECTING} */
     Object busyWith() {
-        return busyWith;
+        return BUSY_WITH.getAcquire(this);
     }
 
     /** @return the loop thread's stack now; empty if it is not running */
     StackTraceElement[] stack() {
         return thread.getStackTrace();
+    }
+
+    /** Notes the start of a piece of work (or of a select) for the watchdog; called on the loop only. */
+    private void starting(Object work) {
+        BUSY_WITH.setRelease(this, work);
+        // the loop is the only writer, so a plain read and a release store count without a lock
+        WORK_COUNT.setRelease(this, (long) WORK_COUNT.get(this) + 1);
     }
 
     BufferPool pool() {
@@ -189,6 +211,7 @@ final class EventLoop implements Executor {
                     long nanos = next.deadline - System.nanoTime();
                     timeoutMillis = Math.max(1, (nanos + 999_999) / 1_000_000);
                 }
+                starting(SELECTING);
                 if (!tasks.isEmpty()) {
                     selector.selectNow(onKey);
                 } else {
@@ -234,7 +257,7 @@ final class EventLoop implements Executor {
 
     private void onKey(SelectionKey key) {
         Object attachment = key.attachment();
-        busy(attachment);
+        starting(attachment);
         try {
             ((Ready) attachment).ready(key);
         } catch (RuntimeException e) {
@@ -242,34 +265,18 @@ final class EventLoop implements Executor {
             LOG.error("unexpected error handling {}", attachment, e);
             key.cancel();
             closeQuietly(key);
-        } finally {
-            idle();
         }
-    }
-
-    /** Marks the start of a piece of work for the watchdog. */
-    private void busy(Object work) {
-        busyWith = work;
-        busySince = System.nanoTime();
-    }
-
-    /** Marks its end; the work is let go of, so that a closed session is not kept reachable. */
-    private void idle() {
-        busySince = IDLE;
-        busyWith = null;
     }
 
     private void runTasks() {
         Runnable task;
         int budget = 4096;
         while (budget-- > 0 && (task = tasks.poll()) != null) {
-            busy(task);
+            starting(task);
             try {
                 task.run();
             } catch (RuntimeException e) {
                 LOG.error("unexpected error in a loop task", e);
-            } finally {
-                idle();
             }
         }
     }
@@ -282,13 +289,11 @@ final class EventLoop implements Executor {
             Runnable task = t.task;
             if (task != null) {
                 t.task = null;
-                busy(task);
+                starting(task);
                 try {
                     task.run();
                 } catch (RuntimeException e) {
                     LOG.error("unexpected error in a timer", e);
-                } finally {
-                    idle();
                 }
             }
         }

@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
  * same key, task or timer for longer than the threshold, logs one WARN naming the loop, what it runs
  * and the first frames of its stack. One line per stuck episode, however long it lasts.
  *
+ * <p>Unlike Vert.x, the loop does not read the clock per event: it only counts the pieces of work it
+ * starts ({@link EventLoop#workCount()}), and the watchdog times how long a count stays the same.
+ * A report thus comes between one threshold and one threshold plus one look after the work began,
+ * and the time it gives is how long the watchdog has seen the loop stuck, at least that.
+ *
  * <p>It only watches: a loop that blocks (a PassDb that says {@code nonBlocking()} and is not, an
  * {@code AuthStrategy} or listener doing I/O) stalls every session on it, and the stack names the
  * culprit for whoever reads the log.
@@ -30,7 +35,9 @@ final class LoopWatchdog {
     private final List<EventLoop> loops;
     private final long thresholdNanos;
     private final long intervalNanos;
-    /** Per loop, the {@link EventLoop#busySince()} already reported, so that an episode is reported once. */
+    /** Per loop, the work count at the last look, when it was first seen, and the count already reported. */
+    private final long[] seenCount;
+    private final long[] seenAt;
     private final long[] reported;
     private final Thread thread;
     private volatile boolean running = true;
@@ -46,8 +53,11 @@ final class LoopWatchdog {
         // a few looks per threshold, so a report comes at most about a quarter late; never busier than 100/s
         this.intervalNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
                 Math.min(TimeUnit.SECONDS.toNanos(1), thresholdNanos / 4));
+        this.seenCount = new long[loops.size()];
+        this.seenAt = new long[loops.size()];
         this.reported = new long[loops.size()];
-        Arrays.fill(reported, EventLoop.IDLE);
+        Arrays.fill(seenCount, -1);
+        Arrays.fill(reported, -1);
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
@@ -80,24 +90,33 @@ final class LoopWatchdog {
         }
     }
 
-    /** Looks at every loop once. */
+    /**
+     * Looks at every loop once; called by the watchdog thread only.
+     *
+     * @param now {@link System#nanoTime()}
+     */
     void check(long now) {
         for (int i = 0; i < loops.size(); i++) {
             EventLoop loop = loops.get(i);
-            long since = loop.busySince();
-            if (since == EventLoop.IDLE || since == reported[i] || now - since < thresholdNanos) {
+            long count = loop.workCount();
+            Object work = loop.busyWith();
+            if (count != seenCount[i] || work == EventLoop.SELECTING) {
+                seenCount[i] = count;  // it moved on, or it waits for events: a new episode may start here
+                seenAt[i] = now;
                 continue;
             }
-            Object work = loop.busyWith();
-            StackTraceElement[] stack = loop.stack();
-            if (loop.busySince() != since) {
-                continue;  // it moved on while we looked: the work and stack may belong to something else
+            if (count == reported[i] || now - seenAt[i] < thresholdNanos) {
+                continue;
             }
-            reported[i] = since;
+            StackTraceElement[] stack = loop.stack();
+            if (loop.workCount() != count) {
+                continue;  // it moved on while we looked: the stack may belong to something else
+            }
+            reported[i] = count;
             LoopBlocked trace = new LoopBlocked();
             trace.setStackTrace(Arrays.copyOf(stack, Math.min(FRAMES, stack.length)));
             LOG.warn("msg=\"event loop blocked; its sessions wait\" loop={} blocked_ms={} threshold_ms={} task={}",
-                    loop.name(), TimeUnit.NANOSECONDS.toMillis(now - since),
+                    loop.name(), TimeUnit.NANOSECONDS.toMillis(now - seenAt[i]),
                     TimeUnit.NANOSECONDS.toMillis(thresholdNanos), describe(work), trace);
         }
     }

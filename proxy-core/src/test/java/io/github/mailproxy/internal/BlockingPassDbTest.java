@@ -46,7 +46,7 @@ class BlockingPassDbTest {
     private static final Listener LINE = new Listener(new LineProtocol(), new InetSocketAddress("127.0.0.1", 0),
             TlsMode.PLAIN, null);
 
-    /** Released by each test when it has seen what it waits for; a lookup never waits longer than 3 s. */
+    /** Released by each test when it has seen what it waits for; a lookup never waits longer than 5 s. */
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch slowStarted = new CountDownLatch(1);
     private final AtomicReference<Thread> slowThread = new AtomicReference<>();
@@ -68,7 +68,7 @@ class BlockingPassDbTest {
             slowThread.set(Thread.currentThread());
             slowStarted.countDown();
             try {
-                release.await(3, TimeUnit.SECONDS);
+                release.await(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -211,8 +211,8 @@ class BlockingPassDbTest {
         start(ProxyServer.builder().passDb(liar));
         try (LogCapture log = new LogCapture(); LineClient slow = connect()) {
             slow.send("LOGIN slow secret\r\n");
-            // the lookup blocks the loop until the watchdog has spoken (about 2 s), or 3 s at most
-            Await.until("the watchdog's WARN", Duration.ofSeconds(5), () -> log.text().contains("event loop blocked"));
+            // the lookup blocks the loop until the watchdog has spoken (after 2 to 2.5 s), or 5 s at most
+            Await.until("the watchdog's WARN", Duration.ofSeconds(8), () -> log.text().contains("event loop blocked"));
             release.countDown();
             assertThat(slow.line()).isEqualTo("NO Reject");
             assertThat(slowThread.get().getName()).isEqualTo("mailproxy-loop-0");

@@ -72,27 +72,35 @@ class LoopWatchdogTest {
 
     @Test
     void oneStuckEpisodeIsReportedOnceAndTheNextAgain() throws Exception {
-        // not started: the test calls check() itself, as the thread would, with a clock past the threshold
+        // not started: the test calls check() itself, as the thread would, with a clock it moves
         LoopWatchdog watchdog = new LoopWatchdog(List.of(loop), THRESHOLD, "unused");
+        long threshold = THRESHOLD.toNanos();
         try (LogCapture log = new LogCapture()) {
             CountDownLatch first = new CountDownLatch(1);
             CountDownLatch firstStarted = new CountDownLatch(1);
             blockTheLoop(firstStarted, first);
             assertThat(firstStarted.await(5, TimeUnit.SECONDS)).isTrue();
+            long t0 = System.nanoTime();
+            watchdog.check(t0);
+            assertThat(warnings(log)).as("first seen").isZero();
             for (int i = 1; i <= 5; i++) {
-                watchdog.check(System.nanoTime() + i * THRESHOLD.toNanos());
+                watchdog.check(t0 + i * threshold);
             }
             assertThat(warnings(log)).as("five looks at one episode").isEqualTo(1);
+            assertThat(log.text()).contains("blocked_ms=200 ");
 
             first.countDown();
-            Await.until("the loop idle", Duration.ofSeconds(5), () -> loop.busySince() == EventLoop.IDLE);
-            watchdog.check(System.nanoTime() + 10 * THRESHOLD.toNanos());
-            assertThat(warnings(log)).as("an idle loop").isEqualTo(1);
+            Await.until("the loop back in select", Duration.ofSeconds(5),
+                    () -> loop.busyWith() == EventLoop.SELECTING);
+            watchdog.check(t0 + 10 * threshold);
+            watchdog.check(t0 + 20 * threshold);
+            assertThat(warnings(log)).as("a loop waiting for events").isEqualTo(1);
 
             CountDownLatch secondStarted = new CountDownLatch(1);
             blockTheLoop(secondStarted, release);
             assertThat(secondStarted.await(5, TimeUnit.SECONDS)).isTrue();
-            watchdog.check(System.nanoTime() + 2 * THRESHOLD.toNanos());
+            watchdog.check(t0 + 30 * threshold);
+            watchdog.check(t0 + 31 * threshold);
             assertThat(warnings(log)).as("a second episode").isEqualTo(2);
         }
     }
@@ -104,7 +112,22 @@ class LoopWatchdogTest {
             CountDownLatch started = new CountDownLatch(1);
             blockTheLoop(started, release);
             assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-            watchdog.check(System.nanoTime() + THRESHOLD.toNanos() / 2);
+            long t0 = System.nanoTime();
+            watchdog.check(t0);
+            watchdog.check(t0 + THRESHOLD.toNanos() / 2);
+            assertThat(warnings(log)).isZero();
+        }
+    }
+
+    @Test
+    void aLoopWaitingForEventsIsNeverReported() throws Exception {
+        LoopWatchdog watchdog = new LoopWatchdog(List.of(loop), THRESHOLD, "unused");
+        try (LogCapture log = new LogCapture()) {
+            Await.until("the loop in select", Duration.ofSeconds(5), () -> loop.busyWith() == EventLoop.SELECTING);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
+                watchdog.check(t0 + i * THRESHOLD.toNanos());
+            }
             assertThat(warnings(log)).isZero();
         }
     }
