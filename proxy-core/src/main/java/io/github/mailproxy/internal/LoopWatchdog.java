@@ -109,8 +109,8 @@ final class LoopWatchdog {
                 continue;
             }
             StackTraceElement[] stack = loop.stack();
-            if (loop.workCount() != count) {
-                continue;  // it moved on while we looked: the stack may belong to something else
+            if (stack.length == 0 || loop.workCount() != count) {
+                continue;  // it ended (failed or shut down), or moved on while we looked
             }
             reported[i] = count;
             LoopBlocked trace = new LoopBlocked();
