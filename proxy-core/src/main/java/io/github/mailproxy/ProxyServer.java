@@ -503,9 +503,10 @@ public final class ProxyServer implements AutoCloseable {
 
         /**
          * The threads that run lookups of a PassDb that may block, so that no lookup runs on an event
-         * loop (Dovecot's {@code service auth-worker { process_limit }} plays this part for its
-         * blocking passdbs). A PassDb that declares {@link PassDb#nonBlocking()}, as the shipped ones
-         * do, is called on the loops and needs none. The threads start on demand and end after a
+         * loop, as Dovecot's auth worker processes do for its blocking passdbs (their number is
+         * Dovecot's {@code auth_worker_max_count}). A PassDb that declares {@link PassDb#nonBlocking()},
+         * as the shipped ones do, is called on the loops and needs none, as a Dovecot passdb with
+         * {@code args = blocking=no}. The threads start on demand and end after a
          * minute idle; up to 64 lookups per thread wait for one, and a lookup beyond that fails at
          * once as a temporary failure (the client is told to try later) and is counted in the
          * refusal summary as {@code passdb-busy}.
