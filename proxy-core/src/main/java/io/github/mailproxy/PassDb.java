@@ -7,9 +7,15 @@ import java.util.concurrent.CompletionStage;
 /**
  * Finds out where a user's mailbox lives and how the user may log in, as Dovecot's passdb does.
  *
- * <p>Implementations must not block the calling thread: the proxy calls {@link #lookup} on an event
- * loop. A PassDb that needs blocking I/O (JDBC, files) runs it on an executor of its own and
- * completes the stage from there. A stage completed exceptionally is treated like
+ * <p><b>Threads.</b> A lookup may block: unless the PassDb declares {@link #nonBlocking()}, the
+ * proxy calls {@link #lookup} on a bounded pool of its own (see
+ * {@link ProxyServer.Builder#passDbThreads(int)}), never on an event loop, so a lambda that makes a
+ * JDBC call holds up one pool thread, not the sessions of a loop. A PassDb that never blocks
+ * declares {@link #nonBlocking()} and is called on the event loop, saving the hand-over. Either way
+ * the stage may be completed from any thread; the proxy carries the answer back to the session's
+ * loop.
+ *
+ * <p>A stage completed exceptionally, or an exception thrown by {@code lookup}, is treated like
  * {@link PassDbResult#temporaryFailure(String)}: the client is told to try again later, never that
  * its password was wrong.
  *
@@ -29,6 +35,23 @@ public interface PassDb {
      * @return the result; never {@code null}
      */
     CompletionStage<PassDbResult> lookup(AuthRequest request);
+
+    /**
+     * Whether {@link #lookup} never blocks the calling thread, so that the proxy may call it on an
+     * event loop. Return true only if it never waits for I/O, a lock held across I/O or another
+     * thread: it answers from memory, or only hands the work to an executor of its own and returns
+     * the stage at once. A PassDb that says true and blocks stalls every session of a loop (the
+     * proxy's loop watchdog then logs a WARN naming it). The default, false, runs lookups on the
+     * proxy's PassDb pool, which is always safe.
+     *
+     * <p>The shipped PassDbs ({@link StaticPassDb}, {@link PasswdFilePassDb}, the JDBC PassDb) return
+     * true.
+     *
+     * @return whether {@code lookup} never blocks; false by default
+     */
+    default boolean nonBlocking() {
+        return false;
+    }
 
     /**
      * The parts of a request that this PassDb's answer depends on; the auth cache (see

@@ -86,7 +86,8 @@ public final class PasswdFilePassDb implements PassDb {
      * Like {@link #open(Path)}, but later reads run on the given executor, one at a time.
      *
      * @param path     the passwd-file
-     * @param executor runs the file checks and reloads; may block on disk
+     * @param executor runs the file checks and reloads, which may block on disk; must run them on threads
+     *                 of its own, never on the caller's (lookups call it on an event loop)
      * @return the PassDb
      */
     public static PasswdFilePassDb open(Path path, Executor executor) {
@@ -111,6 +112,16 @@ public final class PasswdFilePassDb implements PassDb {
         }
         PassDbResult result = current.users().get(request.user());
         return CompletableFuture.completedFuture(result != null ? result : PassDbResult.notFound());
+    }
+
+    /**
+     * @return true: a lookup reads the copy in memory; checking and reading the file happen on the
+     *         executor given to {@link #open(Path, Executor)}, which must therefore hand work to other
+     *         threads rather than run it on the caller's
+     */
+    @Override
+    public boolean nonBlocking() {
+        return true;
     }
 
     private void scheduleCheckIfDue() {

@@ -219,6 +219,8 @@ public final class ProxyServer implements AutoCloseable {
         public static final int DEFAULT_MAX_BAD_COMMANDS = 10;
         /** Default of {@link #proxyTtl(int)}: 5, as Dovecot's login proxy starts with. */
         public static final int DEFAULT_PROXY_TTL = 5;
+        /** Default of {@link #passDbThreads(int)}: 16. */
+        public static final int DEFAULT_PASSDB_THREADS = 16;
         /** Default of {@link #maxPendingOutput(int)}: 16 KiB. */
         public static final int DEFAULT_MAX_PENDING_OUTPUT = 16 * 1024;
         /** Default of {@link #tlsProtocols(String...)}: TLS 1.3 and 1.2. */
@@ -259,6 +261,7 @@ public final class ProxyServer implements AutoCloseable {
         private SSLContext backendSslContext;  // the JVM's default
         private NetworkList loginTrustedNetworks = NetworkList.empty();
         private int maxPendingOutput = DEFAULT_MAX_PENDING_OUTPUT;
+        private int passDbThreads = DEFAULT_PASSDB_THREADS;
         /** Options given a value, here or on the server this builder copies: derived defaults skip them. */
         private final Set<String> given;
         /** Options set on this builder, each at most once. */
@@ -299,6 +302,7 @@ public final class ProxyServer implements AutoCloseable {
             backendSslContext = from.backendSslContext;
             loginTrustedNetworks = from.loginTrustedNetworks;
             maxPendingOutput = from.maxPendingOutput;
+            passDbThreads = from.passDbThreads;
             given = new LinkedHashSet<>(from.given);
         }
 
@@ -721,6 +725,26 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
+         * The threads that run lookups of a PassDb that may block, so that no lookup runs on an event
+         * loop, as Dovecot's auth worker processes do for its blocking passdbs (their number is
+         * Dovecot's {@code auth_worker_max_count}). A PassDb that declares {@link PassDb#nonBlocking()},
+         * as the shipped ones do, is called on the loops and needs none, as a Dovecot passdb with
+         * {@code args = blocking=no}. The threads start on demand and end after a
+         * minute idle; up to 64 lookups per thread wait for one, and a lookup beyond that fails at
+         * once as a temporary failure (the client is told to try later) and is counted in the
+         * refusal summary as {@code passdb-busy}.
+         *
+         * @param threads the most lookups that run at once; default 16
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException if already set
+         */
+        public Builder passDbThreads(int threads) {
+            this.passDbThreads = setPositive("passDbThreads", threads);
+            return this;
+        }
+
+        /**
          * Checks the options together and builds a server, not yet started. The rules, each with
          * its message naming the options at fault:
          * <ul>
@@ -786,7 +810,8 @@ public final class ProxyServer implements AutoCloseable {
                     idle,
                     loginTrustedNetworks,
                     maxPendingOutput,
-                    ticker);
+                    ticker,
+                    passDbThreads);
         }
 
         /** @return a timeout that runs inside the login timeout: as given, or its default capped by it */

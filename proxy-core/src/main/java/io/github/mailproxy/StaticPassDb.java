@@ -67,6 +67,12 @@ public final class StaticPassDb implements PassDb {
         return CompletableFuture.completedFuture(result);
     }
 
+    /** @return true: the answer is fixed and given at once */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "StaticPassDb" + result.toString().substring("PassDbResult".length());

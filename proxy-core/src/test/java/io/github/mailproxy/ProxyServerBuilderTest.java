@@ -273,7 +273,8 @@ class ProxyServerBuilderTest {
                 .tlsProtocols("TLSv1.3")
                 .backendSslContext(TestTls.serverContext())
                 .loginTrustedNetworks("10.0.0.0/8")
-                .maxPendingOutput(4096);
+                .maxPendingOutput(4096)
+                .passDbThreads(3);
         ProxyServer server = original.build();
 
         ProxyServer.Builder copy = server.toBuilder();

@@ -142,6 +142,12 @@ public final class Demo implements AutoCloseable {
         public Set<CacheKeyPart> cacheKey() {
             return passDb.cacheKey();
         }
+
+        /** Adding a port never blocks: this is as non-blocking as the PassDb it wraps. */
+        @Override
+        public boolean nonBlocking() {
+            return passDb.nonBlocking();
+        }
     }
 
     /** @return the running proxy */

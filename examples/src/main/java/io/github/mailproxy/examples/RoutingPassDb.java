@@ -138,6 +138,12 @@ public final class RoutingPassDb implements PassDb {
                 PassDbResult.NOPASSWORD, "y")));
     }
 
+    /** @return true: routing is a little arithmetic, no I/O, so the proxy may call it on an event loop */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "RoutingPassDb[domains=" + byDomain.keySet() + ", hashed=" + hashed.stream().map(Backend::name).toList()

@@ -36,9 +36,20 @@ public final class MailproxyMain {
         int pop3Port = Integer.parseInt(args[1]);
         String backendImap = args[2];
         String backendPop3 = args[3];
-        PassDb passDb = request -> CompletableFuture.completedFuture(PassDbResult.found(Map.of(
-                PassDbResult.PROXY, "y", PassDbResult.NOPASSWORD, "y", PassDbResult.HOST, "127.0.0.1",
-                PassDbResult.PORT, request.protocol().equals(Pop3Protocol.NAME) ? backendPop3 : backendImap)));
+        // answers from memory, so it says so: called on the loops, as Dovecot's static passdb is in-process
+        PassDb passDb = new PassDb() {
+            @Override
+            public java.util.concurrent.CompletionStage<PassDbResult> lookup(io.github.mailproxy.AuthRequest request) {
+                return CompletableFuture.completedFuture(PassDbResult.found(Map.of(
+                        PassDbResult.PROXY, "y", PassDbResult.NOPASSWORD, "y", PassDbResult.HOST, "127.0.0.1",
+                        PassDbResult.PORT, request.protocol().equals(Pop3Protocol.NAME) ? backendPop3 : backendImap)));
+            }
+
+            @Override
+            public boolean nonBlocking() {
+                return true;
+            }
+        };
         ProxyServer server = ProxyServer.builder()
                 .listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", imapPort)))
                 .listen(Pop3Protocol.plain(new InetSocketAddress("127.0.0.1", pop3Port)))

@@ -113,6 +113,16 @@ public final class AuthCache implements PassDb {
         return keyParts.clone();
     }
 
+    /**
+     * @return whether the PassDb behind never blocks: a hit is answered from memory, a miss asks it.
+     *         The engine puts the cache in front of the pool that runs a blocking PassDb, so hits
+     *         never leave the loop.
+     */
+    @Override
+    public boolean nonBlocking() {
+        return delegate.nonBlocking();
+    }
+
     /** @return lookups answered from the cache */
     public long hits() {
         return hits.sum();

@@ -44,6 +44,9 @@ public final class Engine {
     private final SessionSettings sessionSettings;
     private final PassDb passDb;
     private final AuthCache authCache;
+    /** Runs lookups of a PassDb that may block; null when it declares itself non-blocking. */
+    private final java.util.concurrent.ThreadPoolExecutor passDbExecutor;
+    private LoopWatchdog watchdog;
     private final AtomicInteger openSessions = new AtomicInteger();
     /** Connections accepted and not yet closed, counted from accept on (sessions are counted once opened). */
     private final AtomicInteger admitted = new AtomicInteger();
@@ -84,8 +87,13 @@ public final class Engine {
     public Engine(EngineConfig config) {
         this.config = config;
         this.sessionSettings = config.sessionSettings();
-        this.authCache = config.authCache() == null ? null : new AuthCache(config.authCache(), config.passDb());
-        this.passDb = authCache != null ? authCache : config.passDb();
+        // No thread starts before the first lookup, so an engine never started holds none.
+        this.passDbExecutor = config.passDb().nonBlocking() ? null : OffLoopPassDb.newExecutor(config.passDbThreads());
+        PassDb offLoop = passDbExecutor == null ? config.passDb()
+                : new OffLoopPassDb(config.passDb(), passDbExecutor, this::currentLoop, () -> refused("passdb-busy"));
+        // the cache in front, so that a hit is answered on the loop without a hand-over
+        this.authCache = config.authCache() == null ? null : new AuthCache(config.authCache(), offLoop);
+        this.passDb = authCache != null ? authCache : offLoop;
         com.github.benmanes.caffeine.cache.Ticker ticker = config.ticker()::read;
         this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().ticker(ticker)
                 .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(100_000).build();
@@ -146,6 +154,8 @@ public final class Engine {
         for (EventLoop loop : loops) {
             loop.start();
         }
+        watchdog = new LoopWatchdog(List.of(loops), LoopWatchdog.DEFAULT_THRESHOLD, "mailproxy-watchdog");
+        watchdog.start();
         loops[0].execute(this::scheduleRefusalSummary);
         started = true;
     }
@@ -168,6 +178,19 @@ public final class Engine {
         }
         loops = null;
         sessions = null;
+    }
+
+    /** @return the loop of the calling thread, or null if it is not one of this engine's loops */
+    private EventLoop currentLoop() {
+        EventLoop[] all = loops;
+        if (all != null) {
+            for (EventLoop loop : all) {
+                if (loop != null && loop.inLoop()) {
+                    return loop;
+                }
+            }
+        }
+        return null;
     }
 
     /** Runs on loop 0 every interval: a timer, not a thread, writes the refusal summary. */
@@ -520,6 +543,9 @@ public final class Engine {
             }
             closed = true;
             if (!started) {
+                if (passDbExecutor != null) {
+                    passDbExecutor.shutdownNow();
+                }
                 terminated.countDown();
                 return;
             }
@@ -560,6 +586,11 @@ public final class Engine {
             loop.shutdown(config.shutdownTimeout().toMillis());
         }
         resolver.shutdownNow();
+        watchdog.stop();
+        if (passDbExecutor != null) {
+            // interrupts lookups still running: their sessions are gone
+            passDbExecutor.shutdownNow();
+        }
         refusals.flushAtClose(System.nanoTime() - lastRefusalSummaryNanos);
         terminated.countDown();
     }

@@ -25,7 +25,7 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
                            Duration passDbTimeout, Duration idleTimeout,
                            NetworkList loginTrustedNetworks, int maxPendingOutput,
-                           io.github.mailproxy.Ticker ticker) {
+                           io.github.mailproxy.Ticker ticker, int passDbThreads) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

@@ -1,6 +1,8 @@
 package io.github.mailproxy.internal;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -60,6 +62,21 @@ final class EventLoop implements Executor {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
+    /** {@link #busyWith()} while the loop waits in {@code select}: not stuck, however long it waits. */
+    static final Object SELECTING = new Object();
+    private static final VarHandle WORK_COUNT;
+    private static final VarHandle BUSY_WITH;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WORK_COUNT = lookup.findVarHandle(EventLoop.class, "workCount", long.class);
+            BUSY_WITH = lookup.findVarHandle(EventLoop.class, "busyWith", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -69,6 +86,16 @@ final class EventLoop implements Executor {
     private final BufferPool pool;
     private final Consumer<Throwable> onFailure;
     private volatile boolean running = true;
+    /*
+     * What LoopWatchdog reads from its own thread. Before every key, task, timer and select the loop
+     * notes what it starts and counts one; a count that has not moved for a while, outside select,
+     * is a stuck loop. Release stores (plain moves on x86): no clock read, fence or allocation per
+     * event, since this runs for every event of every session.
+     */
+    @SuppressWarnings("unused") // through WORK_COUNT
+    private long workCount;
+    @SuppressWarnings("unused") // through BUSY_WITH
+    private Object busyWith = SELECTING;
 
     /**
      * @param name      the thread's name
@@ -104,6 +131,28 @@ final class EventLoop implements Executor {
 
     void start() {
         thread.start();
+    }
+
+    /** @return how many keys, tasks, timers and selects the loop has started; read by the watchdog */
+    long workCount() {
+        return (long) WORK_COUNT.getAcquire(this);
+    }
+
+    /** @return the key attachment, task or timer task the loop runs (or ran last), or {@link #SELECTING} */
+    Object busyWith() {
+        return BUSY_WITH.getAcquire(this);
+    }
+
+    /** @return the loop thread's stack now; empty if it is not running */
+    StackTraceElement[] stack() {
+        return thread.getStackTrace();
+    }
+
+    /** Notes the start of a piece of work (or of a select) for the watchdog; called on the loop only. */
+    private void starting(Object work) {
+        BUSY_WITH.setRelease(this, work);
+        // the loop is the only writer, so a plain read and a release store count without a lock
+        WORK_COUNT.setRelease(this, (long) WORK_COUNT.get(this) + 1);
     }
 
     BufferPool pool() {
@@ -162,6 +211,7 @@ final class EventLoop implements Executor {
                     long nanos = next.deadline - System.nanoTime();
                     timeoutMillis = Math.max(1, (nanos + 999_999) / 1_000_000);
                 }
+                starting(SELECTING);
                 if (!tasks.isEmpty()) {
                     selector.selectNow(onKey);
                 } else {
@@ -207,6 +257,7 @@ final class EventLoop implements Executor {
 
     private void onKey(SelectionKey key) {
         Object attachment = key.attachment();
+        starting(attachment);
         try {
             ((Ready) attachment).ready(key);
         } catch (RuntimeException e) {
@@ -221,6 +272,7 @@ final class EventLoop implements Executor {
         Runnable task;
         int budget = 4096;
         while (budget-- > 0 && (task = tasks.poll()) != null) {
+            starting(task);
             try {
                 task.run();
             } catch (RuntimeException e) {
@@ -237,6 +289,7 @@ final class EventLoop implements Executor {
             Runnable task = t.task;
             if (task != null) {
                 t.task = null;
+                starting(task);
                 try {
                     task.run();
                 } catch (RuntimeException e) {

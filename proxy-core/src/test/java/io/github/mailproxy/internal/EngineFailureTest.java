@@ -52,8 +52,18 @@ class EngineFailureTest {
 
     @Test
     void anErrorOnALoopStopsTheServerAndClosesItsListenersAndSessions() throws Exception {
-        PassDb overflowing = request -> {
-            throw new StackOverflowError("a PassDb that recursed too deep");
+        // declared non-blocking, so that it is called (and fails) on the loop, as a listener or strategy may
+        PassDb overflowing = new PassDb() {
+            @Override
+            public java.util.concurrent.CompletionStage<io.github.mailproxy.PassDbResult> lookup(
+                    io.github.mailproxy.AuthRequest request) {
+                throw new StackOverflowError("a PassDb that recursed too deep");
+            }
+
+            @Override
+            public boolean nonBlocking() {
+                return true;
+            }
         };
         ProxyServer server = ProxyServer.builder().listen(line(0)).passDb(overflowing).eventLoops(1)
                 .authFailureDelay(Duration.ZERO).build().start();

@@ -41,6 +41,12 @@ final class FixedBackends implements PassDb {
                 PassDbResult.NOPASSWORD, "y")));
     }
 
+    /** @return true: the answer is built in memory (the port suppliers only read a port) */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "FixedBackends" + byProtocol.keySet();

@@ -39,6 +39,12 @@ final class PooledJdbcPassDb implements PassDb, AutoCloseable {
         return passDb.cacheKey();
     }
 
+    /** @return true, as the {@link JdbcPassDb} inside: queries run on its own executor */
+    @Override
+    public boolean nonBlocking() {
+        return passDb.nonBlocking();
+    }
+
     /**
      * Opens one connection, so that a database that cannot be reached stops the launcher at start.
      *

@@ -181,6 +181,12 @@ public final class JdbcPassDb implements PassDb, AutoCloseable {
                 queryTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** @return true: a lookup only queues its query on this PassDb's own executor */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     /**
      * The user and the service, and the client or local address when the query uses {@code %r} or
      * {@code %l}: an auth cache keys on these.

@@ -56,6 +56,18 @@ class JdbcPassDbExecutorTest {
     }
 
     @Test
+    void aLookupReturnsAtOnceWhileTheDatabaseHangsSoItDeclaresItselfNonBlocking() {
+        passDb = new JdbcPassDb(gated, TestDatabase.H2.seedQuery());
+
+        CompletableFuture<PassDbResult> pending = passDb.lookup(request("john")).toCompletableFuture();
+
+        assertThat(pending).as("the query waits on the PassDb's own thread").isNotDone();
+        assertThat(passDb.nonBlocking()).as("so the proxy may call it on an event loop").isTrue();
+        gated.open();
+        assertThat(pending.orTimeout(10, TimeUnit.SECONDS).join().isFound()).isTrue();
+    }
+
+    @Test
     void whenThreadsAndQueueAreFullALookupFailsTemporarilyAtOnce() {
         passDb = JdbcPassDb.builder(gated, TestDatabase.H2.seedQuery())
                 .threads(1).queueSize(1).queryTimeout(Duration.ofSeconds(30)).build();
