@@ -9,7 +9,7 @@ package io.github.mailproxy.internal.scheme;
  * has the jar as a module adds {@code --add-modules org.bouncycastle.provider} (or
  * {@code org.apache.commons.codec}), or requires it from its own module.
  */
-public enum Library {
+enum Library {
 
     /** Bouncy Castle's provider jar: BLF-CRYPT (bcrypt), ARGON2I, ARGON2ID. */
     BOUNCY_CASTLE("org.bouncycastle:bcprov-jdk18on", "org.bouncycastle.crypto.generators.Argon2BytesGenerator"),
@@ -41,12 +41,12 @@ public enum Library {
     }
 
     /** @return the jar's Maven coordinates, {@code groupId:artifactId} */
-    public String coordinates() {
+    String coordinates() {
         return coordinates;
     }
 
     /** @return whether the jar is on the class path (or its module resolved) */
-    public boolean isPresent() {
+    boolean isPresent() {
         return present;
     }
 
@@ -63,7 +63,7 @@ public enum Library {
      * @return the sentence logged when it is missing, e.g.
      *         {@code ARGON2ID needs org.bouncycastle:bcprov-jdk18on on the class path}
      */
-    public String missingMessage(String scheme) {
+    String missingMessage(String scheme) {
         return scheme + " needs " + coordinates + " on the class path";
     }
 
