@@ -1,7 +1,5 @@
 package io.github.mailproxy;
 
-import io.github.mailproxy.internal.MasterUserStrategy;
-import io.github.mailproxy.internal.PasswordForwarding;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
@@ -10,6 +8,9 @@ import java.util.concurrent.CompletionStage;
  * proxied. Runs on an event loop: an implementation that must do expensive work (hashing) does it
  * elsewhere and completes the stage from there. A stage completed exceptionally counts as a
  * temporary failure.
+ *
+ * <p>A custom strategy routes a found user with {@link DovecotRouting}, the same rules the built-in
+ * strategies use, and only adds its own checks; see there for an example.
  *
  * <pre>{@code
  * ProxyServer.builder().authStrategy(AuthStrategy.passwordForwarding())

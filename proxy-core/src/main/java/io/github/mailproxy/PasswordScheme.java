@@ -21,6 +21,16 @@ import java.util.Set;
  * own {@code $1$}/{@code $5$}/{@code $6$}/{@code $2y$} prefix, and a bare {@code $1$salt$hash}
  * without braces is MD5-CRYPT.
  *
+ * <p>Two jars are optional dependencies of proxy-core, needed only by some schemes: Bouncy Castle
+ * ({@code org.bouncycastle:bcprov-jdk18on}) by {@code BLF-CRYPT}, {@code ARGON2I} and {@code ARGON2ID};
+ * commons-codec ({@code commons-codec:commons-codec}) by {@code CRYPT}, {@code MD5-CRYPT} (also
+ * {@code MD5} with a {@code $1$} value), {@code SHA256-CRYPT} and {@code SHA512-CRYPT}. Every other
+ * scheme, and the CRAM-MD5 and SCRAM mechanisms, need only the JDK. Without the jar a value in such a
+ * scheme is {@link Verdict#UNKNOWN_SCHEME} (the client is told to try again later), logged as
+ * {@code ARGON2ID needs org.bouncycastle:bcprov-jdk18on on the class path}; {@link #dovecot(String)}
+ * refuses such a scheme as default at once. Add the jar to the application's dependencies; on the module
+ * path also {@code --add-modules org.bouncycastle.provider} (or {@code org.apache.commons.codec}).
+ *
  * <p>A value without a {@code {SCHEME}} prefix is read in the <em>default scheme</em> (Dovecot's
  * {@code default_pass_scheme}). Ours is {@code PLAIN}, so that a plaintext password column works as
  * it is; Dovecot's own default is {@code CRYPT}: pass {@code "CRYPT"} to {@link #dovecot(String)} to
@@ -64,7 +74,8 @@ public interface PasswordScheme {
      * @param defaultScheme the scheme for values without {@code {SCHEME}} prefix, any case,
      *                      optionally with an encoding suffix ({@code SHA256.HEX})
      * @return the checker
-     * @throws IllegalArgumentException if the scheme is not one of {@link #supportedSchemes()} or the suffix is unknown
+     * @throws IllegalArgumentException if the scheme is not one of {@link #supportedSchemes()}, the suffix is
+     *         unknown, or the scheme needs an optional jar that is not on the class path
      */
     static PasswordScheme dovecot(String defaultScheme) {
         return DovecotPasswordScheme.create(defaultScheme);
@@ -142,7 +153,10 @@ public interface PasswordScheme {
         MATCH,
         /** The password is wrong. */
         MISMATCH,
-        /** The stored value names a scheme (or encoding suffix) we do not know; logged. */
+        /**
+         * The stored value names a scheme (or encoding suffix) we do not know, or one whose optional jar is
+         * not on the class path (see {@link PasswordScheme}); logged.
+         */
         UNKNOWN_SCHEME,
         /** The stored value is not a valid value of its scheme; logged without the value. */
         MALFORMED,

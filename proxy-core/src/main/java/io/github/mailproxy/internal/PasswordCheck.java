@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Checks a client's password against a stored value for the auth strategies: cheap schemes at
  * once, expensive ones (crypt family, PBKDF2, Argon2) on a bounded executor, never on a loop.
+ * Public for the built-in strategies in {@code io.github.mailproxy}; the package is not exported.
  */
-final class PasswordCheck {
+public final class PasswordCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(PasswordCheck.class);
     private static final Optional<AuthDecision> PASSED = Optional.empty();
@@ -41,9 +42,13 @@ final class PasswordCheck {
     }
 
     /**
+     * @param schemes   how to read the stored value
+     * @param password  the client's password
+     * @param stored    the PassDb's {@code password} field
+     * @param sessionId for the log
      * @return empty when the password matches; else the rejection to give
      */
-    static CompletionStage<Optional<AuthDecision>> check(PasswordScheme schemes, String password, String stored,
+    public static CompletionStage<Optional<AuthDecision>> check(PasswordScheme schemes, String password, String stored,
                                                         String sessionId) {
         if (!schemes.isExpensive(stored)) {
             return CompletableFuture.completedFuture(outcome(schemes.verify(password, stored), sessionId));

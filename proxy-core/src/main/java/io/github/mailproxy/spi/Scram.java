@@ -8,11 +8,7 @@ import java.util.Base64;
 import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.Digest;
-import org.bouncycastle.crypto.digests.SHA1Digest;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.PKCS5S2ParametersGenerator;
-import org.bouncycastle.crypto.params.KeyParameter;
+import io.github.mailproxy.internal.scheme.Pbkdf2;
 
 /**
  * The server side of one SCRAM-SHA-1 or SCRAM-SHA-256 exchange (RFC 5802, RFC 7677), for users whose
@@ -174,11 +170,9 @@ public final class Scram {
         }
     }
 
-    private byte[] hi(byte[] password) {
-        Digest digest = digestAlgorithm.equals("SHA-1") ? new SHA1Digest() : new SHA256Digest();
-        PKCS5S2ParametersGenerator generator = new PKCS5S2ParametersGenerator(digest);
-        generator.init(password, salt, ITERATIONS);
-        return ((KeyParameter) generator.generateDerivedMacParameters(digest.getDigestSize() * 8)).getKey();
+    /** RFC 5802's Hi(): PBKDF2 with the mechanism's HMAC, one block long. */
+    private byte[] hi(byte[] password) throws GeneralSecurityException {
+        return Pbkdf2.derive(macAlgorithm, password, salt, ITERATIONS, Mac.getInstance(macAlgorithm).getMacLength());
     }
 
     private byte[] hmac(byte[] key, String data) throws GeneralSecurityException {

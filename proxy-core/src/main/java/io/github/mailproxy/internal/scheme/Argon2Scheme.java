@@ -40,7 +40,13 @@ record Argon2Scheme(String name) implements Scheme {
     }
 
     @Override
+    public Library library() {
+        return Library.BOUNCY_CASTLE;
+    }
+
+    @Override
     public Verdict verify(byte[] password, byte[] raw) {
+        Library.BOUNCY_CASTLE.require(name);
         Argon2Parameters.Builder builder;
         byte[] expected;
         try {

@@ -42,9 +42,15 @@ record CryptScheme(String name) implements Scheme {
     }
 
     @Override
+    public Library library() {
+        return name.equals("BLF-CRYPT") ? Library.BOUNCY_CASTLE : Library.COMMONS_CODEC;
+    }
+
+    @Override
     public Verdict verify(byte[] password, byte[] raw) {
         String hash = new String(raw, StandardCharsets.UTF_8);
         if (hash.startsWith("$2a$") || hash.startsWith("$2b$") || hash.startsWith("$2y$")) {
+            Library.BOUNCY_CASTLE.require("BLF-CRYPT");
             return bcrypt(password, hash);
         }
         if (!withinCost(hash)) {
@@ -52,12 +58,16 @@ record CryptScheme(String name) implements Scheme {
         }
         String computed;
         if (hash.startsWith("$1$")) {
+            Library.COMMONS_CODEC.require("MD5-CRYPT");
             computed = Md5Crypt.md5Crypt(password, hash);
         } else if (hash.startsWith("$5$")) {
+            Library.COMMONS_CODEC.require("SHA256-CRYPT");
             computed = Sha2Crypt.sha256Crypt(password, hash);
         } else if (hash.startsWith("$6$")) {
+            Library.COMMONS_CODEC.require("SHA512-CRYPT");
             computed = Sha2Crypt.sha512Crypt(password, hash);
         } else if (hash.length() == 13 && !hash.startsWith("$")) {
+            Library.COMMONS_CODEC.require("CRYPT");
             computed = UnixCrypt.crypt(password, hash);
         } else {
             return Verdict.MALFORMED;

@@ -42,6 +42,10 @@ public final class DovecotPasswordScheme implements PasswordScheme {
             throw new IllegalArgumentException("default_pass_scheme: unknown scheme '" + defaultScheme
                     + "'; known: " + SUPPORTED);
         }
+        Library library = probe.scheme().library();
+        if (library != null && !library.isPresent()) {
+            throw new IllegalArgumentException("default_pass_scheme: " + library.missingMessage(probe.scheme().name()));
+        }
         return new DovecotPasswordScheme(defaultScheme.toUpperCase(Locale.ROOT));
     }
 
@@ -72,6 +76,12 @@ public final class DovecotPasswordScheme implements PasswordScheme {
                 logMalformed(parsed, "not a valid value of the scheme");
             }
             return verdict;
+        } catch (MissingLibraryException e) {
+            // Not the value's fault: the operator must add the jar. The client is told to retry later.
+            LOG.warn("msg={} scheme={} library={}", io.github.mailproxy.internal.Text.logValue(e.getMessage()),
+                    io.github.mailproxy.internal.Text.logValue(e.scheme()),
+                    io.github.mailproxy.internal.Text.logValue(e.library().coordinates()));
+            return Verdict.UNKNOWN_SCHEME;
         } catch (RuntimeException e) {
             // Library messages may quote the salt or hash, so only the exception's type is logged.
             logMalformed(parsed, "rejected by the hash library (" + e.getClass().getSimpleName() + ")");

@@ -23,6 +23,11 @@ final class Md5Scheme implements Scheme {
     }
 
     @Override
+    public Library library() {
+        return Library.COMMONS_CODEC;  // for $1$ values; a PLAIN-MD5 digest needs only the JDK
+    }
+
+    @Override
     public boolean expensive() {
         return true;
     }

@@ -4,9 +4,6 @@ import io.github.mailproxy.PasswordScheme.Verdict;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import org.bouncycastle.crypto.digests.SHA1Digest;
-import org.bouncycastle.crypto.generators.PKCS5S2ParametersGenerator;
-import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * Dovecot's PBKDF2: {@code $1$salt$rounds$hex}, PBKDF2-HMAC-SHA1 with a 20-byte key, where the salt
@@ -53,9 +50,7 @@ final class Pbkdf2Scheme implements Scheme {
         if (rounds < 1 || rounds > MAX_ROUNDS) {
             return Verdict.MALFORMED;
         }
-        PKCS5S2ParametersGenerator generator = new PKCS5S2ParametersGenerator(new SHA1Digest());
-        generator.init(password, parts[0].getBytes(StandardCharsets.UTF_8), rounds);
-        byte[] key = ((KeyParameter) generator.generateDerivedParameters(KEY_LENGTH * 8)).getKey();
+        byte[] key = Pbkdf2.derive("HmacSHA1", password, parts[0].getBytes(StandardCharsets.UTF_8), rounds, KEY_LENGTH);
         return MessageDigest.isEqual(key, expected) ? Verdict.MATCH : Verdict.MISMATCH;
     }
 }

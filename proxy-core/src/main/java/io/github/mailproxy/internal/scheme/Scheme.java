@@ -28,9 +28,20 @@ interface Scheme {
     }
 
     /**
+     * @return the optional jar that checking a value of this scheme needs, or {@code null} when the JDK
+     *         is enough; for the crypt family the hash's own prefix may pick another algorithm, which then
+     *         checks its own jar in {@link #verify}
+     */
+    default Library library() {
+        return null;
+    }
+
+    /**
      * @param password the password's UTF-8 bytes
      * @param raw      the stored value, decoded; of {@link #rawLength()} when that is not 0
      * @return whether they match, or that the stored value cannot be a value of this scheme
+     * @throws MissingLibraryException if the algorithm needs a jar that is not there; thrown before any
+     *         class of that jar is touched
      */
     Verdict verify(byte[] password, byte[] raw);
 }

@@ -1,12 +1,7 @@
-package io.github.mailproxy.internal;
+package io.github.mailproxy;
 
-import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthDecision.Failure;
-import io.github.mailproxy.AuthRequest;
-import io.github.mailproxy.AuthStrategy;
-import io.github.mailproxy.BackendCredentials;
-import io.github.mailproxy.MasterLogin;
-import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.internal.PasswordCheck;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -18,18 +13,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link AuthStrategy#masterUser(MasterLogin)}: the proxy checks the client's credentials itself,
- * then logs in to the backend with master credentials on the user's behalf.
+ * then logs in to the backend with master credentials on the user's behalf. Routes through
+ * {@link DovecotRouting}, as a custom strategy would.
  */
-public final class MasterUserStrategy implements AuthStrategy {
+final class MasterUserStrategy implements AuthStrategy {
 
     private static final Logger LOG = LoggerFactory.getLogger(MasterUserStrategy.class);
 
     private final MasterLogin login;
 
-    /**
-     * @param login master credentials, style and mechanisms
-     */
-    public MasterUserStrategy(MasterLogin login) {
+    /** @param login master credentials, style and mechanisms */
+    MasterUserStrategy(MasterLogin login) {
         this.login = login;
     }
 
@@ -39,15 +33,15 @@ public final class MasterUserStrategy implements AuthStrategy {
     }
 
     @Override
-    public io.github.mailproxy.PasswordScheme passwordScheme() {
+    public PasswordScheme passwordScheme() {
         return login.passwordScheme();
     }
 
     @Override
     public CompletionStage<AuthDecision> decide(AuthRequest request, PassDbResult result) {
-        Optional<AuthDecision> unusable = Routing.unusable(request, result);
-        if (unusable.isPresent()) {
-            return CompletableFuture.completedFuture(unusable.get());
+        Optional<AuthDecision> refused = DovecotRouting.refusal(request, result);
+        if (refused.isPresent()) {
+            return CompletableFuture.completedFuture(refused.get());
         }
         if (request.credentialsVerified() || result.flag(PassDbResult.NOPASSWORD)) {
             return CompletableFuture.completedFuture(route(request, result));
@@ -79,7 +73,7 @@ public final class MasterUserStrategy implements AuthStrategy {
                 .orElse(login.style());
         // the user name goes to the backend as the client sent it, unless the PassDb renamed the user
         boolean renamed = result.field(PassDbResult.DESTUSER).filter(u -> !u.isEmpty()).isPresent();
-        return Routing.route(request, result, destUser -> {
+        return DovecotRouting.route(request, result, destUser -> {
             byte[] user = renamed ? destUser.getBytes(StandardCharsets.UTF_8) : request.userBytes();
             return style == MasterLogin.Style.AUTHZID
                     ? new BackendCredentials(destUser, master, pass, BackendCredentials.Mechanism.PLAIN, user, null)
