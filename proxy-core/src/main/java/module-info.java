@@ -13,9 +13,8 @@ module io.github.mailproxy.core {
     exports io.github.mailproxy.spi;
 
     requires org.slf4j;
-    // Transitive while ProxyServer.Builder takes Caffeine's Scheduler and Ticker (issue 12 replaces them
-    // with mailproxy's own types; then this becomes a plain requires).
-    requires transitive com.github.benmanes.caffeine;
+    // internal only: no Caffeine type appears in the API (the builder takes mailproxy's Scheduler and Ticker)
+    requires com.github.benmanes.caffeine;
     requires static org.bouncycastle.provider;
     requires static org.apache.commons.codec;
 }
