@@ -81,7 +81,8 @@ class SealedApiTest {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StringWriter diagnostics = new StringWriter();
         boolean ok = javac.getTask(diagnostics, null, null,
-                List.of("--release", "17", "--module-path", modulePath, "-d", dir.resolve(className).resolve("out").toString(),
+                // an empty class path: javac would otherwise take this JVM's, whose test classes share the package names
+                List.of("--release", "17", "--module-path", modulePath, "--class-path", dir.toString(), "-d", dir.resolve(className).resolve("out").toString(),
                         "-proc:none"),
                 null, javac.getStandardFileManager(null, null, null).getJavaFileObjects(
                         src.resolve("module-info.java"), src.resolve("consumer").resolve(className + ".java"))).call();
