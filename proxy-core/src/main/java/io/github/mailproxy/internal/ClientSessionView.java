@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * policies from the server's configuration, and the calls that go on to the {@link Session} (I/O),
  * the {@link AuthService} and the {@link BackendConnector}. Called on the session's loop only.
  */
-final class ClientSessionView implements ClientSession {
+final class ClientSessionView implements ClientSession, AuthService.Caller {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientSessionView.class);
 
@@ -35,24 +35,69 @@ final class ClientSessionView implements ClientSession {
     private final EngineConfig config;
     private final SessionSettings settings;
     private final AuthService.Client auth;
+    /** The address the connection comes from, as accepted: what connection limits count. */
+    private final InetSocketAddress peerAddress;
+    private final InetSocketAddress localAddress;
+    private final boolean trusted;
+    /** The client's address as the session reports it: the peer, or the client a trusted peer speaks for. */
+    private InetSocketAddress clientAddress;
     private int incomingProxyTtl = -1;
 
     /**
-     * @param session  the session
-     * @param config   the server's configuration
-     * @param settings the protocol's limits
-     * @param auth     the session's view of the auth service
+     * @param session      the session
+     * @param engine       the server
+     * @param peerAddress  the address the connection comes from
+     * @param localAddress the address it was accepted on
      */
-    ClientSessionView(Session session, EngineConfig config, SessionSettings settings, AuthService.Client auth) {
+    ClientSessionView(Session session, Engine engine, InetSocketAddress peerAddress, InetSocketAddress localAddress) {
         this.session = session;
-        this.config = config;
-        this.settings = settings;
-        this.auth = auth;
+        this.config = engine.config();
+        this.settings = engine.sessionSettings();
+        this.peerAddress = peerAddress;
+        this.localAddress = localAddress;
+        this.clientAddress = peerAddress;
+        this.trusted = config.loginTrustedNetworks().contains(peerAddress.getAddress());
+        this.auth = engine.authService().client(this);
     }
 
     @Override
     public String id() {
-        return session.id();
+        return session.sessionId();
+    }
+
+    @Override
+    public String sessionId() {
+        return session.sessionId();
+    }
+
+    @Override
+    public java.util.concurrent.Executor loop() {
+        return session.loop();
+    }
+
+    @Override
+    public java.net.InetAddress clientIp() {
+        return clientAddress.getAddress();
+    }
+
+    @Override
+    public boolean trusted() {
+        return trusted;
+    }
+
+    @Override
+    public boolean open() {
+        return session.open();
+    }
+
+    /** @return the address the connection was accepted from, whatever a trusted client says */
+    InetSocketAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /** A login went through: the client's address loses its auth penalty. */
+    void loginSucceeded() {
+        auth.succeeded();
     }
 
     @Override
@@ -62,26 +107,26 @@ final class ClientSessionView implements ClientSession {
 
     @Override
     public InetSocketAddress clientAddress() {
-        return session.clientAddress();
+        return clientAddress;
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        return session.localAddress();
+        return localAddress;
     }
 
     @Override
     public boolean clientTrusted() {
-        return session.trusted();
+        return trusted;
     }
 
     @Override
     public void originatingClient(InetSocketAddress address) {
-        if (!clientTrusted()) {
+        if (!trusted) {
             LOG.info("session {}: ignoring the originating address of an untrusted client", id());
             return;
         }
-        session.clientAddress(address);
+        clientAddress = address;
     }
 
     @Override
@@ -114,7 +159,7 @@ final class ClientSessionView implements ClientSession {
             case TLS_ONLY -> secured();
             // as Dovecot's "secured": the connection itself (not a client a trusted peer names) is
             // encrypted, local, or from the login trusted networks
-            case TLS_OR_LOOPBACK -> secured() || session.peerAddress().getAddress().isLoopbackAddress() || clientTrusted();
+            case TLS_OR_LOOPBACK -> secured() || peerAddress.getAddress().isLoopbackAddress() || trusted;
         };
     }
 

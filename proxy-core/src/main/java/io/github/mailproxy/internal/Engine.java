@@ -386,7 +386,7 @@ public final class Engine {
             }
         }
         openSessions.decrementAndGet();
-        release(session.peerAddress().getAddress());
+        release(session.view().peerAddress().getAddress());
     }
 
     /**

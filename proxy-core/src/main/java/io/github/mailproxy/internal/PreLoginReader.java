@@ -7,7 +7,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads a session's input before login, from the client and from the backend, into the endpoints'
- * input buffers and hands it to the protocol's handlers; holds the client's input back while its
+ * input buffers and hands it to the protocol's handlers (and makes sure input decrypted ahead is
+ * read, after login too); holds the client's input back while its
  * replies pile up or the handler has paused it, while still noticing a client that leaves.
  * Runs on the session's loop only.
  */
@@ -64,7 +65,7 @@ final class PreLoginReader {
             }
             ByteBuffer in = ep.inputBuffer();
             if (!in.hasRemaining() && !ep.growInput(maxInput)) {
-                LOG.warn("session {}: unconsumed input over {} bytes; closing", session.id(), maxInput);
+                LOG.warn("session {}: unconsumed input over {} bytes; closing", session.sessionId(), maxInput);
                 session.closeNow();
                 return;
             }
@@ -95,7 +96,7 @@ final class PreLoginReader {
         int n = ep.transport.read(in);
         ep.releaseInputIfEmpty();
         if (n < 0) {
-            LOG.debug("session {}: the client left while its login was in progress", session.id());
+            LOG.debug("session {}: the client left while its login was in progress", session.sessionId());
             endOfInput(ep);
         } else if (n > 0) {
             lastInput = System.nanoTime();
@@ -216,6 +217,35 @@ final class PreLoginReader {
         return held;
     }
 
+    /**
+     * Makes sure input a TLS transport decrypted ahead, which the selector cannot see, gets read:
+     * before login and while relaying alike.
+     *
+     * @param ep the client or the backend endpoint
+     */
+    void scheduleBufferedRead(Endpoint ep) {
+        if (ep.bufferedReadScheduled || ep.closed || ep.paused || ep.outputHeld || ep.handshaking || !ep.wantRead
+                || !ep.transport.hasBufferedInput() || !session.reading()) {
+            return;
+        }
+        ep.bufferedReadScheduled = true;
+        session.loop().execute(() -> {
+            ep.bufferedReadScheduled = false;
+            if (!session.open() || ep.closed) {
+                return;
+            }
+            try {
+                session.readable(ep);
+                session.afterEvent();
+            } catch (IOException e) {
+                LOG.debug("session {}: read failed: {}", session.sessionId(), e.toString());
+                session.ioFailed(ep);
+            } catch (RuntimeException e) {
+                session.failed(e);
+            }
+        });
+    }
+
     /** Offers buffered input again soon, on the loop (after a resume, or once replies drained). */
     void scheduleResume() {
         if (!resumeScheduled) {
@@ -234,7 +264,7 @@ final class PreLoginReader {
             read(client);
             session.afterEvent();
         } catch (IOException e) {
-            LOG.debug("session {}: client read failed: {}", session.id(), e.toString());
+            LOG.debug("session {}: client read failed: {}", session.sessionId(), e.toString());
             session.closeNow();
         } catch (RuntimeException e) {
             session.failed(e);

@@ -9,13 +9,11 @@ import io.github.mailproxy.spi.BackendConnection;
 import io.github.mailproxy.spi.BackendHandler;
 import io.github.mailproxy.spi.ClientHandler;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
@@ -25,10 +23,10 @@ import org.slf4j.LoggerFactory;
  * One client session's life: the client socket and its TLS, the pre-login reading that feeds the
  * protocol's handler, the login and idle timeouts, the hand-over to the {@link Relay}, and the
  * close that gives every resource back and reports the session. The backend socket during login is
- * the {@link BackendConnector}'s, logins are the {@link AuthService}'s, and the protocol sees the
- * session through a {@link ClientSessionView}. Every method runs on the session's loop.
+ * the {@link BackendConnector}'s, and the protocol sees the session through a
+ * {@link ClientSessionView}, which also knows who the client is and asks the {@link AuthService}. Every method runs on the session's loop.
  */
-final class Session implements BackendConnector.Owner, AuthService.Caller {
+final class Session implements BackendConnector.Owner {
 
     private enum State { TLS_ACCEPT, PRELOGIN, RELAY, CLOSING, CLOSED }
 
@@ -40,13 +38,8 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
     private final Listener listener;
     private final String id;
     private final Endpoint client;
-    /** The address the connection comes from, as accepted: what connection limits count. */
-    private final InetSocketAddress peerAddress;
-    /** The client's address as the session reports it: the peer, or the client a trusted peer speaks for. */
-    private InetSocketAddress clientAddress;
-    private final InetSocketAddress localAddress;
     private final long startNanos = System.nanoTime();
-    private final AuthService.Client auth;
+    private final ClientSessionView view;
     private final BackendConnector backend;
     private final PreLoginReader reader;
     private ClientHandler handler;
@@ -56,8 +49,7 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
 
     private boolean tlsRequested;
     private boolean relayRequested;
-    private EventLoop.Timer loginTimer;
-    private EventLoop.Timer idleTimer;
+    private final LoginTimeouts timeouts;
     private EventLoop.Timer closeTimer;
     private String user;
     private Outcome outcome = Outcome.NO_LOGIN;
@@ -68,12 +60,13 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
         this.listener = listener;
         this.id = id;
         this.client = new Endpoint(channel, engine.queuedReplyBytes(), loop.pool());
-        this.peerAddress = (InetSocketAddress) channel.getRemoteAddress();
-        this.clientAddress = peerAddress;
-        this.localAddress = (InetSocketAddress) channel.getLocalAddress();
-        this.auth = engine.authService().client(this);
+        this.view = new ClientSessionView(this, engine, (InetSocketAddress) channel.getRemoteAddress(),
+                (InetSocketAddress) channel.getLocalAddress());
         this.backend = new BackendConnector(loop, engine.backendNetwork(), this, listener.protocol().defaultBackendPort());
         this.reader = new PreLoginReader(this, client, engine.config(), loop.pool().bufferSize());
+        // a paused client waits for the PassDb or the backend, which is no idling
+        this.timeouts = new LoginTimeouts(loop, engine.config().loginTimeout(), engine.config().idleTimeout(),
+                reader::lastInputNanos, () -> client.paused, this::beforeLogin, this::onLoginTimeout);
     }
 
     /**
@@ -83,9 +76,8 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
      */
     void open(boolean overloaded) throws IOException {
         client.key = loop.register(client.channel, SelectionKey.OP_READ, key -> onReady(client, key));
-        loginTimer = loop.schedule(engine.config().loginTimeout().toNanos(), this::onLoginTimeout);
-        idleTimer = loop.schedule(engine.config().idleTimeout().toNanos(), this::onIdleCheck);
-        handler = listener.protocol().newClientHandler(new ClientSessionView(this, engine.config(), engine.sessionSettings(), auth));
+        timeouts.start();
+        handler = listener.protocol().newClientHandler(view);
         if (overloaded) {
             engine.refused("connection-limit");
             if (listener.tlsMode() == TlsMode.IMPLICIT) {
@@ -107,14 +99,10 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
         }
     }
 
-    // ---- what the view, the connector and the auth service ask ----
+    // ---- what the view and the connector ask ----
 
     @Override
     public String sessionId() {
-        return id;
-    }
-
-    String id() {
         return id;
     }
 
@@ -122,40 +110,16 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
         return listener.protocol().name();
     }
 
-    @Override
-    public Executor loop() {
+    EventLoop loop() {
         return loop;
     }
 
-    InetSocketAddress clientAddress() {
-        return clientAddress;
+    ClientSessionView view() {
+        return view;
     }
 
-    @Override
-    public InetAddress clientIp() {
-        return clientAddress.getAddress();
-    }
-
-    void clientAddress(InetSocketAddress address) {
-        clientAddress = address;
-    }
-
-    /** @return the address the connection was accepted from, whatever a trusted client says */
-    InetSocketAddress peerAddress() {
-        return peerAddress;
-    }
-
-    InetSocketAddress localAddress() {
-        return localAddress;
-    }
-
-    @Override
-    public boolean trusted() {
-        return engine.config().loginTrustedNetworks().contains(peerAddress.getAddress());
-    }
-
-    @Override
-    public boolean open() {
+    /** @return whether the session has not closed yet */
+    boolean open() {
         return state != State.CLOSED;
     }
 
@@ -170,6 +134,11 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
     @Override
     public boolean loggingIn() {
         return state == State.PRELOGIN;
+    }
+
+    /** @return whether the session is logging in or relaying: the phases that read */
+    boolean reading() {
+        return state == State.PRELOGIN || state == State.RELAY;
     }
 
     /** @return whether the client has not logged in yet (or is in its implicit TLS handshake) */
@@ -347,42 +316,16 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
             return;
         }
         reader.updateInterest();
-        scheduleBufferedRead(client);
+        reader.scheduleBufferedRead(client);
         Endpoint b = backendEndpoint();
         if (b != null) {
             b.updateInterest();
-            scheduleBufferedRead(b);
+            reader.scheduleBufferedRead(b);
         }
     }
 
     private Endpoint backendEndpoint() {
         return relay != null ? relay.backend() : backend.endpoint();
-    }
-
-    private void scheduleBufferedRead(Endpoint ep) {
-        if (ep.bufferedReadScheduled || ep.closed || ep.paused || ep.outputHeld || ep.handshaking || !ep.wantRead
-                || !ep.transport.hasBufferedInput()) {
-            return;
-        }
-        if (state != State.PRELOGIN && state != State.RELAY) {
-            return;
-        }
-        ep.bufferedReadScheduled = true;
-        loop.execute(() -> {
-            ep.bufferedReadScheduled = false;
-            if (state == State.CLOSED || ep.closed) {
-                return;
-            }
-            try {
-                readable(ep);
-                afterEvent();
-            } catch (IOException e) {
-                LOG.debug("session {}: read failed: {}", id, e.toString());
-                ioFailed(ep);
-            } catch (RuntimeException e) {
-                failed(e);
-            }
-        });
     }
 
     void ioFailed(Endpoint ep) {
@@ -399,7 +342,8 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
         closeNow();
     }
 
-    private void readable(Endpoint ep) throws IOException {
+    /** Reads what a readable endpoint has, as the session's phase wants it. */
+    void readable(Endpoint ep) throws IOException {
         if (ep.handshaking) {
             if (ep == client) {
                 continueHandshake();
@@ -447,11 +391,6 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
         return relay != null ? relay.pending() : client.outputPending();
     }
 
-    /** The client's input ended. */
-    void clientEnded() {
-        closeNow();
-    }
-
     /**
      * Hands buffered backend input to the login client.
      *
@@ -464,23 +403,8 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
         }
     }
 
-    /** Pre-login idle check: fires at the idle deadline, re-arms itself if the client spoke meanwhile. */
-    private void onIdleCheck() {
-        if (state != State.PRELOGIN && state != State.TLS_ACCEPT) {
-            return;
-        }
-        long idle = engine.config().idleTimeout().toNanos();
-        long silent = System.nanoTime() - reader.lastInputNanos();
-        if (silent < idle || client.paused) {
-            // a paused client is waiting for us (PassDb, backend), not idling
-            idleTimer = loop.schedule(Math.max(idle - silent, idle / 4), this::onIdleCheck);
-            return;
-        }
-        onLoginTimeout();
-    }
-
     private void onLoginTimeout() {
-        if (state == State.PRELOGIN || state == State.TLS_ACCEPT) {
+        if (beforeLogin()) {
             outcome = Outcome.TIMEOUT;
             if (state == State.PRELOGIN) {
                 try {
@@ -555,7 +479,7 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
     private void startRelayNow() {
         state = State.RELAY;
         outcome = Outcome.PROXIED;
-        auth.succeeded();
+        view.loginSucceeded();
         cancelTimers();
         relayedBackend = backend.address();
         relay = new Relay(client, backend.handOver(), loop.pool());
@@ -588,10 +512,9 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
     // ---- close ----
 
     private void cancelTimers() {
-        for (EventLoop.Timer t : new EventLoop.Timer[] {loginTimer, idleTimer, closeTimer}) {
-            if (t != null) {
-                t.cancel();
-            }
+        timeouts.cancel();
+        if (closeTimer != null) {
+            closeTimer.cancel();
         }
     }
 
@@ -618,7 +541,7 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
         } catch (RuntimeException e) {
             LOG.warn("session {}: protocol handler failed on close", id, e);
         }
-        SessionEvent event = new SessionEvent(id, protocol(), user, clientAddress,
+        SessionEvent event = new SessionEvent(id, protocol(), user, view.clientAddress(),
                 relay != null || outcome == Outcome.PROXIED ? backendAddress : null,
                 relay == null ? 0 : relay.clientBytes(), relay == null ? 0 : relay.backendBytes(),
                 Duration.ofNanos(System.nanoTime() - startNanos), outcome);
@@ -631,6 +554,6 @@ final class Session implements BackendConnector.Owner, AuthService.Caller {
 
     @Override
     public String toString() {
-        return "Session[" + id + ", " + protocol() + ", " + Text.address(clientAddress) + ", " + state + "]";
+        return "Session[" + id + ", " + protocol() + ", " + Text.address(view.clientAddress()) + ", " + state + "]";
     }
 }

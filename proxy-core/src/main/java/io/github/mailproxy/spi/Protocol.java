@@ -21,4 +21,21 @@ public interface Protocol {
      * @return the handler
      */
     ClientHandler newClientHandler(ClientSession session);
+
+    /**
+     * Makes the client that logs in to a backend for a proxied login. Called on the session's loop,
+     * by the {@link LoginFlow}.
+     *
+     * @param session     the client's session
+     * @param credentials how to log in
+     * @param target      where the session connects (its TLS mode, whether to forward the client's address)
+     * @param done        told the result, once, on the session's loop
+     * @return the login client, which the flow passes to {@link ClientSession#connectBackend}
+     * @throws UnsupportedOperationException for a protocol without backend logins (the default)
+     */
+    default BackendLogin newBackendLogin(ClientSession session, io.github.mailproxy.BackendCredentials credentials,
+                                         io.github.mailproxy.BackendTarget target,
+                                         java.util.function.Consumer<BackendLoginResult> done) {
+        throw new UnsupportedOperationException(name() + " has no backend login");
+    }
 }

@@ -3,10 +3,13 @@ package io.github.mailproxy.imap;
 import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientInput;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
+import io.github.mailproxy.spi.LoginFlow;
+import io.github.mailproxy.spi.LoginReplies;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.VerifiedSasl;
 import java.nio.ByteBuffer;
@@ -21,9 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The IMAP conversation before login (RFC 3501 section 6.1 and 6.2, not-authenticated state): it
  * answers CAPABILITY, NOOP, LOGOUT, ID and STARTTLS, collects credentials from LOGIN and
- * AUTHENTICATE PLAIN/LOGIN, asks the auth service, and hands a proxied login to
- * {@link ImapBackendLogin}. AUTHENTICATE CRAM-MD5 and SCRAM-SHA-1/256, which the proxy verifies itself
- * (master-user mode), run through {@link VerifiedSasl}. Called on the session's event loop only.
+ * AUTHENTICATE PLAIN/LOGIN, and hands the login to the {@link LoginFlow}, with the IMAP wording of its
+ * replies; a proxied login continues in {@link ImapBackendLogin}. AUTHENTICATE CRAM-MD5 and
+ * SCRAM-SHA-1/256, which the proxy verifies itself (master-user mode), run through {@link VerifiedSasl}.
+ * Called on the session's event loop only.
  */
 final class ImapClientHandler implements ClientHandler {
 
@@ -45,8 +49,6 @@ final class ImapClientHandler implements ClientHandler {
         COMMANDS,
         /** Inside AUTHENTICATE, reading the client's SASL responses. */
         SASL,
-        /** Input paused while the auth service or the backend answers. */
-        LOGGING_IN,
         /** Closed, logged out, upgrading to TLS or relaying: no more input is handled here. */
         DONE
     }
@@ -56,11 +58,12 @@ final class ImapClientHandler implements ClientHandler {
     private State state = State.COMMANDS;
     private int badCommands;
     private SaslExchange sasl;
-    private ImapBackendLogin backendLogin;
+    private final LoginFlow flow;
 
     ImapClientHandler(ClientSession session) {
         this.session = session;
         this.decoder = newDecoder();
+        this.flow = new LoginFlow(session, ImapProtocol.instance());
     }
 
     @Override
@@ -112,7 +115,7 @@ final class ImapClientHandler implements ClientHandler {
     }
 
     private void process(ByteBuffer in) {
-        while (true) {
+        while (!flow.busy()) {
             if (state == State.COMMANDS) {
                 ImapDecoder.Result result = decoder.next(in);
                 switch (result.kind()) {
@@ -350,7 +353,7 @@ final class ImapClientHandler implements ClientHandler {
             String authzid = plain.map(Sasl.PlainCredentials::authorizationId).orElse("");
             // acting as another user needs a master-user setup, which password forwarding is not
             if (plain.isEmpty() || !(authzid.isEmpty() || authzid.equals(plain.get().authenticationId()))) {
-                delayedAuthFailed(tag);
+                flow.refuse(new Replies(tag));
             } else {
                 Sasl.PlainCredentials c = plain.get();
                 startLogin(tag, c.authenticationId(), c.authenticationIdBytes(), c.password(), c.passwordBytes(), "PLAIN");
@@ -368,7 +371,7 @@ final class ImapClientHandler implements ClientHandler {
 
     /** Starts CRAM-MD5 or SCRAM; a server-first mechanism takes no initial response (RFC 4959 section 3). */
     private void startVerified(String initialResponse) {
-        VerifiedSasl exchange = VerifiedSasl.start(session, new VerifiedHost(), sasl.mechanism);
+        VerifiedSasl exchange = flow.startVerified(sasl.mechanism, new Replies(sasl.tag));
         sasl.verified = exchange;
         if (initialResponse == null) {
             exchange.begin();
@@ -394,90 +397,11 @@ final class ImapClientHandler implements ClientHandler {
     private void startLogin(String tag, String user, byte[] userBytes, String password, byte[] passwordBytes,
                             String mechanism) {
         if (user.isEmpty() || ClientInput.hasNul(userBytes) || ClientInput.hasNul(passwordBytes)) {
-            delayedAuthFailed(tag);
+            flow.refuse(new Replies(tag));
             return;
         }
-        state = State.LOGGING_IN;
-        session.pauseInput();
-        session.user(user);
-        session.authenticate(session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes))
-                // a completion stage would swallow an exception thrown here, so guard it
-                .whenComplete((decision, failure) -> guarded(() -> decided(tag, decision, failure)));
-    }
-
-    private void decided(String tag, AuthDecision decision, Throwable failure) {
-        if (state != State.LOGGING_IN) {
-            return;  // the session ended while the auth service was busy
-        }
-        if (failure != null || decision == null) {
-            // the exception's text may carry what the PassDb was given: log its type only
-            LOG.warn("session {}: auth service failed: {}", session.id(), failure.getClass().getName());
-            decision = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
-        }
-        if (decision instanceof AuthDecision.Proxy proxy) {
-            backendLogin = new ImapBackendLogin(session, tag, proxy.credentials(), proxy.target(),
-                    new BackendLoginListener());
-            session.connectBackend(proxy.target(), backendLogin);
-            return;
-        }
-        if (decision instanceof AuthDecision.Reject reject) {
-            reject(tag, reject);
-        } else if (decision instanceof AuthDecision.Referral referral) {
-            // RFC 2221 section 4.1: a referral on failure, for a user served elsewhere
-            String host = referral.host().trim().split("[\\s,]+")[0];
-            reply(tag, "NO [REFERRAL " + ImapText.referralUrl(referral.user(), host, referral.port()) + "] "
-                    + ImapText.replyText(referral.reason(), "Try this server instead."));
-            session.outcome(Outcome.REFERRED);
-        } else {
-            // local delivery is not offered by this module yet
-            reply(tag, UNAVAILABLE);
-            session.outcome(Outcome.TEMPORARY_FAILURE);
-        }
-        resumeCommands();
-    }
-
-    private void reject(String tag, AuthDecision.Reject reject) {
-        switch (reject.failure()) {
-            case AUTH_FAILED -> {
-                reply(tag, AUTH_FAILED);
-                session.outcome(Outcome.AUTH_FAILED);
-            }
-            case TEMPORARY -> {
-                reply(tag, "NO [UNAVAILABLE] "
-                        + ImapText.replyText(reject.reason(), "Temporary authentication failure, try again later."));
-                session.outcome(Outcome.TEMPORARY_FAILURE);
-            }
-            case MECHANISM_NOT_SUPPORTED -> {
-                reply(tag, "NO [CANNOT] "
-                        + ImapText.replyText(reject.reason(), "This authentication mechanism cannot be used here."));
-                session.outcome(Outcome.AUTH_FAILED);
-            }
-            case LOGIN_DISABLED -> {
-                reply(tag, "NO [CONTACTADMIN] "
-                        + ImapText.replyText(reject.reason(), "Login is disabled for this account."));
-                session.outcome(Outcome.AUTH_FAILED);
-            }
-        }
-    }
-
-    /** Refuses a login the auth service never saw, after the same delay as every other refusal. */
-    private void delayedAuthFailed(String tag) {
-        state = State.LOGGING_IN;
-        session.pauseInput();
-        session.afterFailureDelay(() -> {
-            if (state == State.LOGGING_IN) {
-                reply(tag, AUTH_FAILED);
-                session.outcome(Outcome.AUTH_FAILED);
-                resumeCommands();
-            }
-        });
-    }
-
-    private void resumeCommands() {
-        if (state == State.LOGGING_IN) {
-            state = State.COMMANDS;
-            session.resumeInput();
-        }
+        flow.authenticate(session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes),
+                new Replies(tag));
     }
 
     private boolean noArguments(ImapCommand command) {
@@ -506,10 +430,7 @@ final class ImapClientHandler implements ClientHandler {
     private void finish() {
         state = State.DONE;
         sasl = null;
-        if (backendLogin != null) {
-            backendLogin.abandon();
-            backendLogin = null;
-        }
+        flow.abandon();
     }
 
     /** The pre-login capabilities (RFC 3501 section 7.2.1), through the capability filter. */
@@ -533,70 +454,78 @@ final class ImapClientHandler implements ClientHandler {
         return new ImapDecoder(session.settings().maxLineLength(), session.settings().maxLiteralSize());
     }
 
-    /** Takes the client conversation back when the backend login fails, or ends it on success. */
-    private final class BackendLoginListener implements ImapBackendLogin.Listener {
-        @Override
-        public void loggedIn() {
-            backendLogin = null;
-            state = State.DONE;
+    /** The IMAP wording of how a login ended: tagged replies with RFC 5530 response codes. */
+    private final class Replies implements LoginReplies {
+        private final String tag;
+
+        Replies(String tag) {
+            this.tag = tag;
         }
 
         @Override
-        public void failed() {
-            backendLogin = null;
-            resumeCommands();
-        }
-    }
-
-    /** Lets a {@link VerifiedSasl} exchange drive the IMAP side: continuations, pauses and the tagged reply. */
-    private final class VerifiedHost implements VerifiedSasl.Host {
-        @Override
-        public void challenge(String base64) {
-            session.write("+ " + base64 + "\r\n");
-            if (state == State.LOGGING_IN) {
-                state = State.SASL;
-                session.resumeInput();
-            }
+        public void authFailed() {
+            reply(tag, AUTH_FAILED);
         }
 
         @Override
-        public void await() {
-            state = State.LOGGING_IN;
-            session.pauseInput();
+        public void temporaryFailure(String reason) {
+            reply(tag, "NO [UNAVAILABLE] " + ImapText.replyText(reason, "Temporary authentication failure, try again later."));
         }
 
         @Override
-        public void refuse() {
-            String tag = sasl.tag;
-            endSasl();
-            delayedAuthFailed(tag);
+        public void mechanismNotSupported(String reason) {
+            reply(tag, "NO [CANNOT] " + ImapText.replyText(reason, "This authentication mechanism cannot be used here."));
+        }
+
+        @Override
+        public void loginDisabled(String reason) {
+            reply(tag, "NO [CONTACTADMIN] " + ImapText.replyText(reason, "Login is disabled for this account."));
+        }
+
+        /** RFC 2221 section 4.1: a referral on failure, for a user served elsewhere. */
+        @Override
+        public void referral(AuthDecision.Referral referral) {
+            String host = referral.host().trim().split("[\\s,]+")[0];
+            reply(tag, "NO [REFERRAL " + ImapText.referralUrl(referral.user(), host, referral.port()) + "] "
+                    + ImapText.replyText(referral.reason(), "Try this server instead."));
         }
 
         @Override
         public void unavailable() {
-            String tag = sasl.tag;
-            endSasl();
             reply(tag, UNAVAILABLE);
-            session.outcome(Outcome.TEMPORARY_FAILURE);
-            session.resumeInput();
         }
 
         @Override
-        public void decided(java.util.concurrent.CompletionStage<AuthDecision> decision) {
-            String tag = sasl.tag;
+        public void backendUnavailable(String code) {
+            reply(tag, UNAVAILABLE);
+        }
+
+        /** The backend's capabilities after login, through the capability filter, in the tagged OK. */
+        @Override
+        public void loggedIn(BackendLoginResult.LoggedIn result) {
+            state = State.DONE;
+            String code = "";
+            if (result.capabilities() != null) {
+                List<String> caps = session.filterCapabilities(CapabilityFilter.Phase.POST_LOGIN, result.capabilities());
+                code = "[CAPABILITY " + String.join(" ", caps) + "] ";
+            }
+            reply(tag, "OK " + code + "Logged in");
+        }
+
+        @Override
+        public void challenge(String base64) {
+            session.write("+ " + base64 + "\r\n");
+        }
+
+        @Override
+        public void saslEnded() {
             endSasl();
-            state = State.LOGGING_IN;
-            session.pauseInput();
-            decision.whenComplete((d, failure) -> guarded(() -> ImapClientHandler.this.decided(tag, d, failure)));
         }
 
         @Override
-        public void resume(VerifiedSasl exchange, Runnable step) {
-            guarded(() -> {
-                if (state == State.LOGGING_IN && sasl != null && sasl.verified == exchange) {
-                    step.run();
-                }
-            });
+        public void internalError() {
+            finish();
+            session.write("* BYE Internal server error.\r\n");
         }
     }
 
