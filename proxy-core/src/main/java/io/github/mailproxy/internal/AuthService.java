@@ -95,7 +95,7 @@ final class AuthService implements AutoCloseable {
     }
 
     /** Hashing is CPU work: one bounded pool the size of the machine, its queue bounded too. */
-    private static ExecutorService newHashingExecutor() {
+    static ExecutorService newHashingExecutor() {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(1024), r -> {

@@ -434,19 +434,11 @@ final class ImapBackendLogin implements BackendLogin {
 
     /** @return the backend's address as {@code host:port}, for the log */
     private String backendName() {
-        InetSocketAddress address = backendAddress;
-        if (address == null || address.getAddress() == null) {
-            return targetName;
-        }
-        String ip = address.getAddress().getHostAddress();
-        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + address.getPort();
+        return BackendConnection.logName(backendAddress, targetName);
     }
 
-
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+        return java.nio.ByteBuffer.allocate(a.length + b.length).put(a).put(b).array();
     }
 
     private String command(String name) {

@@ -128,7 +128,7 @@ final class ImapClientHandler implements ClientHandler {
                         bad(result.tag(), result.text());
                         break;
                     default:
-                        if (!dispatch(result.command())) {
+                        if (!dispatch(result.request())) {
                             return;
                         }
                 }
@@ -151,60 +151,50 @@ final class ImapClientHandler implements ClientHandler {
     }
 
     /** @return whether to go on reading input in this call */
-    private boolean dispatch(ImapCommand command) {
-        switch (command.name()) {
-            case "CAPABILITY" -> capability(command);
-            case "NOOP" -> noop(command);
-            case "LOGOUT" -> logout(command);
-            case "ID" -> id(command);
-            case "STARTTLS" -> {
-                return startTls(command);
-            }
-            case "LOGIN" -> login(command);
-            case "AUTHENTICATE" -> authenticate(command);
-            default -> bad(command.tag(), "Command unknown or not allowed before login.");
+    private boolean dispatch(ImapRequest request) {
+        if (request instanceof ImapRequest.Capability c) {
+            capability(c.tag());
+        } else if (request instanceof ImapRequest.Noop n) {
+            reply(n.tag(), "OK NOOP completed."); // RFC 3501 section 6.1.2
+        } else if (request instanceof ImapRequest.Logout l) {
+            logout(l.tag());
+        } else if (request instanceof ImapRequest.Id id) {
+            id(id);
+        } else if (request instanceof ImapRequest.StartTls s) {
+            return startTls(s.tag());
+        } else if (request instanceof ImapRequest.Login l) {
+            login(l);
+        } else if (request instanceof ImapRequest.Authenticate a) {
+            authenticate(a);
+        } else if (request instanceof ImapRequest.Bad b) {
+            bad(b.tag(), b.text());
+        } else {
+            bad(request.tag(), "Command unknown or not allowed before login.");
         }
         return true;
     }
 
     /** RFC 3501 section 6.1.1. */
-    private void capability(ImapCommand command) {
-        if (noArguments(command)) {
-            session.write("* CAPABILITY " + capabilities() + "\r\n");
-            reply(command.tag(), "OK Pre-login capabilities listed, post-login capabilities have more.");
-        }
-    }
-
-    /** RFC 3501 section 6.1.2. */
-    private void noop(ImapCommand command) {
-        if (noArguments(command)) {
-            reply(command.tag(), "OK NOOP completed.");
-        }
+    private void capability(String tag) {
+        session.write("* CAPABILITY " + capabilities() + "\r\n");
+        reply(tag, "OK Pre-login capabilities listed, post-login capabilities have more.");
     }
 
     /** RFC 3501 section 6.1.3. */
-    private void logout(ImapCommand command) {
-        if (noArguments(command)) {
-            session.write("* BYE Logging out.\r\n");
-            reply(command.tag(), "OK Logout completed.");
-            finish();
-            session.close();
-        }
+    private void logout(String tag) {
+        session.write("* BYE Logging out.\r\n");
+        reply(tag, "OK Logout completed.");
+        finish();
+        session.close();
     }
 
-    /** RFC 2971: {@code ID ( field value ... )} or {@code ID NIL}. */
-    private void id(ImapCommand command) {
-        List<ImapArg> args = command.args();
-        boolean valid = args.size() == 1 && (args.get(0).isNil() || isIdList(args.get(0)));
-        if (!valid) {
-            bad(command.tag(), "Error in IMAP command: ID needs a list of field-value pairs or NIL.");
-            return;
-        }
-        if (session.clientTrusted() && !args.get(0).isNil()) {
-            trustedIdFields(args.get(0).items());
+    /** RFC 2971. */
+    private void id(ImapRequest.Id id) {
+        if (session.clientTrusted()) {
+            trustedIdFields(id.fields());
         }
         session.write("* ID (\"name\" \"mailproxy\")\r\n");
-        reply(command.tag(), "OK ID completed.");
+        reply(id.tag(), "OK ID completed.");
     }
 
     /**
@@ -212,19 +202,18 @@ final class ImapClientHandler implements ClientHandler {
      * client it speaks for and passes on its proxy TTL, with Dovecot's field names. Bad values are
      * ignored, and logged, as Dovecot does. Untrusted clients' fields are never read.
      */
-    private void trustedIdFields(List<ImapArg> items) {
+    private void trustedIdFields(List<ImapRequest.Field> fields) {
         String ip = null;
         String port = null;
-        for (int i = 0; i + 1 < items.size(); i += 2) {
-            ImapArg value = items.get(i + 1);
-            if (value.isNil()) {
+        for (ImapRequest.Field field : fields) {
+            if (field.value() == null) {
                 continue;
             }
-            switch (items.get(i).value().toLowerCase(Locale.ROOT)) {
-                case "x-originating-ip" -> ip = value.value();
-                case "x-originating-port" -> port = value.value();
+            switch (field.name().toLowerCase(Locale.ROOT)) {
+                case "x-originating-ip" -> ip = field.value();
+                case "x-originating-port" -> port = field.value();
                 case "x-proxy-ttl" -> {
-                    int ttl = number(value.value());
+                    int ttl = number(field.value());
                     if (ttl >= 0) {
                         session.incomingProxyTtl(ttl);
                     } else {
@@ -256,58 +245,30 @@ final class ImapClientHandler implements ClientHandler {
         return Integer.parseInt(s);
     }
 
-    private static boolean isIdList(ImapArg arg) {
-        if (arg.kind() != ImapArg.Kind.LIST || arg.items().size() % 2 != 0) {
-            return false;
-        }
-        for (int i = 0; i < arg.items().size(); i++) {
-            ImapArg item = arg.items().get(i);
-            boolean valueMayBeNil = i % 2 == 1;
-            if (!item.isString() && !(valueMayBeNil && item.isNil())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** RFC 3501 section 6.2.1; input after the command is discarded by the core. */
-    private boolean startTls(ImapCommand command) {
-        if (!noArguments(command)) {
-            return true;
-        }
+    private boolean startTls(String tag) {
         if (!session.startTlsAvailable()) {
-            bad(command.tag(), session.secured() ? "TLS is already active." : "STARTTLS is not available.");
+            bad(tag, session.secured() ? "TLS is already active." : "STARTTLS is not available.");
             return true;
         }
-        reply(command.tag(), "OK Begin TLS negotiation now.");
+        reply(tag, "OK Begin TLS negotiation now.");
         session.startTls();
         decoder = newDecoder();
         return false;
     }
 
     /** RFC 3501 section 6.2.3. */
-    private void login(ImapCommand command) {
-        List<ImapArg> args = command.args();
-        if (args.size() != 2 || !args.get(0).isAstring() || !args.get(1).isAstring()) {
-            bad(command.tag(), "Error in IMAP command: LOGIN needs a user name and a password.");
-        } else if (!session.plaintextAuthAllowed()) {
-            reply(command.tag(), PRIVACY_REQUIRED);
+    private void login(ImapRequest.Login login) {
+        if (!session.plaintextAuthAllowed()) {
+            reply(login.tag(), PRIVACY_REQUIRED);
         } else {
-            ImapArg user = args.get(0);
-            ImapArg password = args.get(1);
-            startLogin(command.tag(), user.value(), user.bytes(), password.value(), password.bytes(), "LOGIN");
+            startLogin(login.tag(), login.user(), login.userBytes(), login.password(), login.passwordBytes(), "LOGIN");
         }
     }
 
     /** RFC 3501 section 6.2.2, with an initial response (SASL-IR, RFC 4959). */
-    private void authenticate(ImapCommand command) {
-        List<ImapArg> args = command.args();
-        if (args.isEmpty() || args.size() > 2 || args.get(0).kind() != ImapArg.Kind.ATOM
-                || (args.size() == 2 && args.get(1).kind() != ImapArg.Kind.ATOM)) {
-            bad(command.tag(), "Error in IMAP command: AUTHENTICATE needs a mechanism name.");
-            return;
-        }
-        String mechanism = args.get(0).value().toUpperCase(Locale.ROOT);
+    private void authenticate(ImapRequest.Authenticate command) {
+        String mechanism = command.mechanism();
         if (PLAINTEXT_MECHANISMS.contains(mechanism) && !session.plaintextAuthAllowed()) {
             reply(command.tag(), PRIVACY_REQUIRED);
             return;
@@ -318,11 +279,11 @@ final class ImapClientHandler implements ClientHandler {
         }
         sasl = new SaslExchange(command.tag(), mechanism);
         state = State.SASL;
+        String initial = command.initialResponse();
         if (VerifiedSasl.runs(mechanism)) {
-            startVerified(args.size() == 2 ? args.get(1).value() : null);
-        } else if (args.size() == 2) {
+            startVerified(initial);
+        } else if (initial != null) {
             // "=" is an empty initial response (RFC 4959 section 3)
-            String initial = args.get(1).value();
             saslResponse(initial.equals("=") ? "" : initial);
         } else if (mechanism.equals("PLAIN")) {
             session.write("+ \r\n");
@@ -402,14 +363,6 @@ final class ImapClientHandler implements ClientHandler {
         }
         flow.authenticate(session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes),
                 new Replies(tag));
-    }
-
-    private boolean noArguments(ImapCommand command) {
-        if (command.args().isEmpty()) {
-            return true;
-        }
-        bad(command.tag(), "Error in IMAP command: " + command.name() + " takes no arguments.");
-        return false;
     }
 
     private void bad(String tag, String text) {

@@ -357,13 +357,8 @@ final class Pop3BackendLogin implements BackendLogin {
 
     /** @return the backend's address as {@code host:port}, for the log */
     private String backendName() {
-        if (backendAddress == null || backendAddress.getAddress() == null) {
-            return targetName;
-        }
-        String ip = backendAddress.getAddress().getHostAddress();
-        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + backendAddress.getPort();
+        return BackendConnection.logName(backendAddress, targetName);
     }
-
 
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
