@@ -350,6 +350,9 @@ final class BackendConnector {
             tryHost();
         } else if (h != null) {
             handler = null;
+            LOG.info("session={} msg=\"backend login failed\" backend={} reason={}", owner.sessionId(),
+                    Text.logValue(String.join(",", target.hosts()) + ":" + (target.port() > 0 ? target.port() : defaultPort)),
+                    Text.logValue("unreachable: " + cause));
             h.onConnectFailed(cause);
         }
     }

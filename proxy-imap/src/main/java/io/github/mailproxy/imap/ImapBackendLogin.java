@@ -156,8 +156,7 @@ final class ImapBackendLogin implements BackendLogin {
         if (state == State.DONE) {
             return;
         }
-        LOG.info("session={} msg=\"IMAP backend login failed\" backend={} reason={}", session.id(),
-                io.github.mailproxy.Logfmt.value(targetName), io.github.mailproxy.Logfmt.value("unreachable: " + cause));
+        // the core has logged which hosts it could not reach
         fail(false, null);
     }
 

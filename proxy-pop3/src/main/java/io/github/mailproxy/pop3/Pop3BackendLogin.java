@@ -146,8 +146,7 @@ final class Pop3BackendLogin implements BackendLogin {
         if (step == Step.DONE) {
             return;
         }
-        LOG.info("session={} msg=\"POP3 backend login failed\" backend={} reason={}", session.id(),
-                io.github.mailproxy.Logfmt.value(targetName), io.github.mailproxy.Logfmt.value("unreachable: " + cause));
+        // the core has logged which hosts it could not reach
         fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, null);
     }
 

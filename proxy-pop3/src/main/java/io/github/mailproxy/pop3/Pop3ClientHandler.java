@@ -15,7 +15,6 @@ import io.github.mailproxy.spi.LoginFlow;
 import io.github.mailproxy.spi.LoginReplies;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.VerifiedSasl;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -149,7 +148,7 @@ final class Pop3ClientHandler implements ClientHandler {
         } else if (command instanceof Pop3Command.Pass p) {
             pass(p.password(), p.bytes());
         } else if (command instanceof Pop3Command.Xclient x && session.clientTrusted()) {
-            xclient(x.arguments());
+            xclient(x);
         } else if (command instanceof Pop3Command.Auth a) {
             auth(a);
         } else if (command instanceof Pop3Command.Apop a) {
@@ -233,63 +232,22 @@ final class Pop3ClientHandler implements ClientHandler {
 
     /**
      * Dovecot's {@code XCLIENT} from a trusted client (webmail, another proxy): {@code ADDR} and
-     * {@code PORT} name the client it speaks for, {@code TTL} the proxy hops left; other parameters
-     * ({@code SESSION}, {@code FORWARD}, ...) are accepted and ignored. Nothing is applied unless
-     * every known parameter is valid.
+     * {@code PORT} name the client it speaks for, {@code TTL} the proxy hops left. Nothing is
+     * applied unless every known parameter is valid.
      */
-    private void xclient(String arguments) {
-        InetAddress address = null;
-        int port = 0;
-        int ttl = -1;
-        for (String parameter : arguments.strip().split(" +")) {
-            int eq = parameter.indexOf('=');
-            if (parameter.isEmpty() || eq <= 0) {
-                continue;
-            }
-            String name = parameter.substring(0, eq).toUpperCase(Locale.ROOT);
-            String value = parameter.substring(eq + 1);
-            switch (name) {
-                case "ADDR" -> {
-                    address = ClientInput.ipLiteral(value).orElse(null);
-                    if (address == null) {
-                        error("Invalid parameters.");
-                        return;
-                    }
-                }
-                case "PORT" -> {
-                    port = number(value);
-                    if (port < 0 || port > 65535) {
-                        error("Invalid parameters.");
-                        return;
-                    }
-                }
-                case "TTL" -> {
-                    ttl = number(value);
-                    if (ttl < 0) {
-                        error("Invalid parameters.");
-                        return;
-                    }
-                }
-                default -> {
-                    // SESSION, FORWARD, LOGIN, CLIENT-TRANSPORT: nothing the proxy uses
-                }
-            }
+    private void xclient(Pop3Command.Xclient command) {
+        Optional<Pop3Command.Xclient.Fields> fields = command.fields();
+        if (fields.isEmpty()) {
+            error("Invalid parameters.");
+            return;
         }
-        if (address != null) {
-            session.originatingClient(new InetSocketAddress(address, port));
+        if (fields.get().address() != null) {
+            session.originatingClient(new InetSocketAddress(fields.get().address(), fields.get().port()));
         }
-        if (ttl >= 0) {
-            session.incomingProxyTtl(ttl);
+        if (fields.get().ttl() >= 0) {
+            session.incomingProxyTtl(fields.get().ttl());
         }
         reply("+OK");
-    }
-
-    /** @return a small non-negative decimal number, or -1 */
-    private static int number(String s) {
-        if (s.isEmpty() || s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        return Integer.parseInt(s);
     }
 
     /** RFC 5034 section 4. */
