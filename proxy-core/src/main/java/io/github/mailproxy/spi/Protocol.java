@@ -3,8 +3,9 @@ package io.github.mailproxy.spi;
 /**
  * A mail protocol the proxy can serve, as a protocol module (IMAP, POP3) provides it. Core knows no
  * protocol: for each accepted client it asks the protocol for a {@link ClientHandler}, which runs
- * the pre-login conversation, logs in to the backend with a {@link BackendHandler} of its own, and
- * then hands both connections to the core's relay.
+ * the pre-login conversation and hands each login to a {@link LoginFlow}; the flow logs in to the
+ * backend with the protocol's {@link BackendLogin} ({@link #newBackendLogin}) and then hands both
+ * connections to the core's relay.
  */
 public interface Protocol {
 

@@ -102,9 +102,14 @@ final class Pop3BackendLogin implements BackendLogin {
     @Override
     public void abandon() {
         step = Step.DONE;
-        if (connection != null) {
-            connection.close();
-            connection = null;
+        closeConnection();
+    }
+
+    private void closeConnection() {
+        BackendConnection open = connection;
+        connection = null;
+        if (open != null) {
+            open.close();
         }
     }
 
@@ -336,10 +341,7 @@ final class Pop3BackendLogin implements BackendLogin {
                     io.github.mailproxy.Logfmt.value(backendName()), io.github.mailproxy.Logfmt.value(logReason));
         }
         step = Step.DONE;
-        if (connection != null) {
-            connection.close();
-            connection = null;
-        }
+        closeConnection();
         done.accept(outcome == Outcome.AUTH_FAILED ? new BackendLoginResult.Refused()
                 : new BackendLoginResult.Unavailable(message.equals(IN_USE) ? IN_USE_CODE : null));
     }
