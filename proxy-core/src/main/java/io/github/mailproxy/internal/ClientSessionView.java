@@ -42,6 +42,8 @@ final class ClientSessionView implements ClientSession, AuthService.Caller {
     /** The client's address as the session reports it: the peer, or the client a trusted peer speaks for. */
     private InetSocketAddress clientAddress;
     private int incomingProxyTtl = -1;
+    private String user;
+    private Outcome outcome = Outcome.NO_LOGIN;
 
     /**
      * @param session      the session
@@ -247,12 +249,33 @@ final class ClientSessionView implements ClientSession, AuthService.Caller {
 
     @Override
     public void user(String user) {
-        session.user(user);
+        this.user = user;
     }
 
     @Override
     public void outcome(Outcome outcome) {
-        session.outcome(outcome);
+        this.outcome = outcome;
+    }
+
+    /**
+     * Reports the closed session to the server's session listener.
+     *
+     * @param backendAddress the backend connected last, or null
+     * @param relayed        whether the relay ran
+     * @param clientBytes    bytes relayed from the client
+     * @param backendBytes   bytes relayed from the backend
+     * @param duration       how long the session lasted
+     */
+    void reportClosed(InetSocketAddress backendAddress, boolean relayed, long clientBytes, long backendBytes,
+                      java.time.Duration duration) {
+        io.github.mailproxy.SessionEvent event = new io.github.mailproxy.SessionEvent(id(), protocol(), user,
+                clientAddress, relayed || outcome == Outcome.PROXIED ? backendAddress : null, clientBytes, backendBytes,
+                duration, outcome);
+        try {
+            config.sessionListener().sessionClosed(event);
+        } catch (RuntimeException e) {
+            LOG.warn("session listener failed", e);
+        }
     }
 
     @Override

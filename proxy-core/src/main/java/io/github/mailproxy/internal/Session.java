@@ -2,9 +2,7 @@ package io.github.mailproxy.internal;
 
 import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.Listener;
-import io.github.mailproxy.SessionEvent;
 import io.github.mailproxy.SessionEvent.Outcome;
-import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.spi.BackendConnection;
 import io.github.mailproxy.spi.BackendHandler;
 import io.github.mailproxy.spi.ClientHandler;
@@ -15,7 +13,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,17 +39,15 @@ final class Session implements BackendConnector.Owner {
     private final ClientSessionView view;
     private final BackendConnector backend;
     private final PreLoginReader reader;
+    private final ClientTls tls;
     private ClientHandler handler;
     private State state;
     private Relay relay;
     private InetSocketAddress relayedBackend;
 
-    private boolean tlsRequested;
     private boolean relayRequested;
     private final LoginTimeouts timeouts;
     private EventLoop.Timer closeTimer;
-    private String user;
-    private Outcome outcome = Outcome.NO_LOGIN;
 
     Session(Engine engine, EventLoop loop, Listener listener, SocketChannel channel, String id) throws IOException {
         this.engine = engine;
@@ -63,6 +58,7 @@ final class Session implements BackendConnector.Owner {
         this.view = new ClientSessionView(this, engine, (InetSocketAddress) channel.getRemoteAddress(),
                 (InetSocketAddress) channel.getLocalAddress());
         this.backend = new BackendConnector(loop, engine.backendNetwork(), this, listener.protocol().defaultBackendPort());
+        this.tls = new ClientTls(listener, engine, client, loop.pool());
         this.reader = new PreLoginReader(this, client, engine.config(), loop.pool().bufferSize());
         // a paused client waits for the PassDb or the backend, which is no idling
         this.timeouts = new LoginTimeouts(loop, engine.config().loginTimeout(), engine.config().idleTimeout(),
@@ -80,7 +76,7 @@ final class Session implements BackendConnector.Owner {
         handler = listener.protocol().newClientHandler(view);
         if (overloaded) {
             engine.refused("connection-limit");
-            if (listener.tlsMode() == TlsMode.IMPLICIT) {
+            if (tls.implicit()) {
                 closeNow();
                 return;
             }
@@ -89,7 +85,7 @@ final class Session implements BackendConnector.Owner {
             close();
             return;
         }
-        if (listener.tlsMode() == TlsMode.IMPLICIT) {
+        if (tls.implicit()) {
             state = State.TLS_ACCEPT;
             beginTls();
         } else {
@@ -128,7 +124,7 @@ final class Session implements BackendConnector.Owner {
     }
 
     boolean startTlsAvailable() {
-        return listener.tlsMode() == TlsMode.STARTTLS && !secured() && !tlsRequested;
+        return tls.available();
     }
 
     @Override
@@ -153,24 +149,16 @@ final class Session implements BackendConnector.Owner {
 
     /** @return whether client input may be handed to the handler now */
     boolean inputWanted() {
-        return state == State.PRELOGIN && !tlsRequested && !relayRequested;
+        return state == State.PRELOGIN && !tls.requested() && !relayRequested;
     }
 
     /** @return whether a STARTTLS handshake waits for the replies before it to be written */
     boolean tlsRequested() {
-        return tlsRequested;
+        return tls.requested();
     }
 
     ClientHandler handler() {
         return handler;
-    }
-
-    void user(String user) {
-        this.user = user;
-    }
-
-    void outcome(Outcome outcome) {
-        this.outcome = outcome;
     }
 
     void write(byte[] bytes) {
@@ -178,7 +166,7 @@ final class Session implements BackendConnector.Owner {
             return;
         }
         client.queue(bytes);
-        if (client.handshaking || tlsRequested) {
+        if (client.handshaking || tls.requested()) {
             return;
         }
         try {
@@ -204,11 +192,7 @@ final class Session implements BackendConnector.Owner {
     }
 
     void startTls() {
-        if (!startTlsAvailable()) {
-            throw new IllegalStateException("STARTTLS is not available on this session");
-        }
-        tlsRequested = true;
-        client.paused = true;
+        tls.request();
         if (!reader.dispatching()) {
             afterDispatch();
         }
@@ -258,7 +242,7 @@ final class Session implements BackendConnector.Owner {
             return;
         }
         if (state == State.PRELOGIN) {
-            outcome = Outcome.SHUTDOWN;
+            view.outcome(Outcome.SHUTDOWN);
             try {
                 handler.onShutdown();
             } catch (RuntimeException e) {
@@ -267,7 +251,7 @@ final class Session implements BackendConnector.Owner {
             close();
         } else if (state != State.RELAY) {
             // relayed sessions go on until the shutdown deadline (flushAndClose)
-            outcome = Outcome.SHUTDOWN;
+            view.outcome(Outcome.SHUTDOWN);
             closeNow();
         }
     }
@@ -379,8 +363,8 @@ final class Session implements BackendConnector.Owner {
             if (state == State.RELAY && relay.ended()) {
                 relayEnded();
             }
-        } else if (ep.flushOut() && tlsRequested && ep == client) {
-            startTlsNow();
+        } else if (ep.flushOut() && tls.requested() && ep == client) {
+            beginTls();
         }
         if (state == State.CLOSING && !pendingOutput()) {
             closeNow();
@@ -405,7 +389,7 @@ final class Session implements BackendConnector.Owner {
 
     private void onLoginTimeout() {
         if (beforeLogin()) {
-            outcome = Outcome.TIMEOUT;
+            view.outcome(Outcome.TIMEOUT);
             if (state == State.PRELOGIN) {
                 try {
                     handler.onTimeout();
@@ -426,12 +410,12 @@ final class Session implements BackendConnector.Owner {
         if (relayRequested) {
             relayRequested = false;
             startRelayNow();
-        } else if (tlsRequested) {
+        } else if (tls.requested()) {
             // RFC 3207 section 4.2 / RFC 2595: nothing sent before the handshake may be used after it
             client.dropInput();
             try {
                 if (client.flushOut()) {
-                    startTlsNow();
+                    beginTls();
                 }
                 reader.updateInterest();
             } catch (IOException e) {
@@ -442,21 +426,8 @@ final class Session implements BackendConnector.Owner {
 
     // ---- client TLS ----
 
-    private SSLEngine serverEngine() {
-        SSLEngine e = listener.sslContext().createSSLEngine();
-        e.setUseClientMode(false);
-        engine.restrictProtocols(e);
-        return e;
-    }
-
-    private void startTlsNow() throws IOException {
-        tlsRequested = false;
-        client.paused = false;
-        beginTls();
-    }
-
     private void beginTls() throws IOException {
-        client.beginTls(serverEngine(), loop.pool());
+        tls.begin();
         continueHandshake();
     }
 
@@ -478,7 +449,7 @@ final class Session implements BackendConnector.Owner {
 
     private void startRelayNow() {
         state = State.RELAY;
-        outcome = Outcome.PROXIED;
+        view.outcome(Outcome.PROXIED);
         view.loginSucceeded();
         cancelTimers();
         relayedBackend = backend.address();
@@ -541,15 +512,8 @@ final class Session implements BackendConnector.Owner {
         } catch (RuntimeException e) {
             LOG.warn("session {}: protocol handler failed on close", id, e);
         }
-        SessionEvent event = new SessionEvent(id, protocol(), user, view.clientAddress(),
-                relay != null || outcome == Outcome.PROXIED ? backendAddress : null,
-                relay == null ? 0 : relay.clientBytes(), relay == null ? 0 : relay.backendBytes(),
-                Duration.ofNanos(System.nanoTime() - startNanos), outcome);
-        try {
-            engine.config().sessionListener().sessionClosed(event);
-        } catch (RuntimeException e) {
-            LOG.warn("session listener failed", e);
-        }
+        view.reportClosed(backendAddress, relay != null, relay == null ? 0 : relay.clientBytes(),
+                relay == null ? 0 : relay.backendBytes(), Duration.ofNanos(System.nanoTime() - startNanos));
     }
 
     @Override
