@@ -12,7 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * by the session's loop.
  *
  * <p>Buffers: {@link #in} is a pooled buffer (or, rarely, a larger heap buffer) in write mode that
- * holds input the protocol handler has not consumed; it is given back as soon as it is empty.
+ * holds input the protocol handler has not consumed. The endpoint owns it: {@link #inputBuffer()}
+ * takes one from the pool, {@link #growInput} enlarges it, {@link #releaseInputIfEmpty()} gives it
+ * back as soon as it is empty, {@link #dropInput()} discards it, and {@link #takeInput()} hands it
+ * (and its ownership) to a relay pipe. Nothing else gives it back to the pool.
  * {@link #out} holds heap buffers, in read mode, of protocol replies not yet written; their bytes are
  * counted in {@link #queuedBytes()} and in the server's shared counter, so that a session can stop
  * reading a client whose replies pile up.
@@ -20,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Endpoint {
 
     final SocketChannel channel;
+    /** Where {@link #in} comes from and goes back to; null for an endpoint that never buffers input. */
+    private final BufferPool pool;
     /** The server-wide count of queued reply bytes, which this endpoint's count is part of. */
     private final AtomicLong queuedTotal;
     private long queued;
@@ -48,21 +53,90 @@ final class Endpoint {
     boolean closed;
     /** A task to read input buffered inside the transport is queued on the loop. */
     boolean bufferedReadScheduled;
+    /** A non-blocking connect is in progress: the only interest is {@link SelectionKey#OP_CONNECT}. */
+    boolean connecting;
 
-    /** An endpoint counted on its own, for use outside a server (benchmarks). */
+    /** An endpoint counted on its own that never buffers input, for use outside a server (benchmarks). */
     Endpoint(SocketChannel channel) {
-        this(channel, new AtomicLong());
+        this(channel, new AtomicLong(), null);
     }
 
     /**
      * @param channel     the socket
      * @param queuedTotal the server-wide count of queued reply bytes, kept up to date by this endpoint
+     * @param pool        the loop's buffer pool, for input
      */
-    Endpoint(SocketChannel channel, AtomicLong queuedTotal) {
+    Endpoint(SocketChannel channel, AtomicLong queuedTotal, BufferPool pool) {
         this.channel = channel;
         this.queuedTotal = queuedTotal;
+        this.pool = pool;
         this.transport = new PlainTransport(channel);
     }
+
+    // ---- input buffer: owned here, see the class comment ----
+
+    /**
+     * @return the input buffer in write mode, taken from the pool if there is none; still owned by
+     *         this endpoint
+     */
+    ByteBuffer inputBuffer() {
+        if (in == null) {
+            in = pool.acquire();
+        }
+        return in;
+    }
+
+    /**
+     * Makes room in a full input buffer holding one unfinished frame, by moving it to a heap buffer
+     * twice its size, at most {@code max} bytes.
+     *
+     * @param max the largest buffer allowed
+     * @return false when the buffer is already that large: the peer sends more than any frame may be
+     */
+    boolean growInput(int max) {
+        if (in.capacity() >= max) {
+            return false;
+        }
+        ByteBuffer bigger = ByteBuffer.allocate(Math.min(max, in.capacity() * 2));
+        in.flip();
+        bigger.put(in);
+        giveBack(in);
+        in = bigger;
+        return true;
+    }
+
+    /** Gives the input buffer back when it holds nothing. */
+    void releaseInputIfEmpty() {
+        if (in != null && in.position() == 0) {
+            dropInput();
+        }
+    }
+
+    /** Discards buffered input and gives its buffer back (STARTTLS: nothing sent before may be used). */
+    void dropInput() {
+        if (in != null) {
+            giveBack(in);
+            in = null;
+        }
+    }
+
+    /**
+     * @return the input buffer in write mode, or null; ownership passes to the caller, who gives it
+     *         back to this endpoint's pool (a relay pipe)
+     */
+    ByteBuffer takeInput() {
+        ByteBuffer taken = in;
+        in = null;
+        return taken;
+    }
+
+    private void giveBack(ByteBuffer b) {
+        if (b.isDirect()) {
+            pool.release(b); // a grown heap buffer was never the pool's
+        }
+    }
+
+    // ---- output ----
 
     /** Queues a reply; the array is copied into a buffer of its own. */
     void queue(byte[] bytes) {
@@ -120,13 +194,15 @@ final class Endpoint {
             return;
         }
         int ops = 0;
-        if (handshaking) {
+        if (connecting) {
+            ops = SelectionKey.OP_CONNECT;
+        } else if (handshaking) {
             // a peer that does not read our handshake records cannot go on anyway
             ops = outputHeld ? 0 : SelectionKey.OP_READ;
         } else if (wantRead && ((!paused && !outputHeld) || watchWhilePaused)) {
             ops = SelectionKey.OP_READ;
         }
-        if (outputPending()) {
+        if (!connecting && outputPending()) {
             ops |= SelectionKey.OP_WRITE;
         }
         if (key.interestOps() != ops) {
@@ -134,16 +210,40 @@ final class Endpoint {
         }
     }
 
+    /**
+     * Starts a TLS handshake on this socket; input read before it is the caller's to discard.
+     *
+     * @param engine the engine, in client or server mode
+     * @param tlsPool where the transport's buffers come from
+     */
+    void beginTls(javax.net.ssl.SSLEngine engine, BufferPool tlsPool) throws IOException {
+        transport = new TlsTransport(channel, engine, tlsPool);
+        handshaking = true;
+    }
+
+    /**
+     * Goes on with the handshake as far as the socket allows.
+     *
+     * @return true when it has just completed; false while it goes on (interest is set for it)
+     */
+    boolean continueHandshake() throws IOException {
+        TlsTransport tls = (TlsTransport) transport;
+        if (!tls.handshake()) {
+            updateInterest();
+            return false;
+        }
+        handshaking = false;
+        tls.flush();
+        return true;
+    }
+
     /** Gives every buffer back and closes the socket. Idempotent. */
-    void close(BufferPool pool) {
+    void close() {
         if (closed) {
             return;
         }
         closed = true;
-        if (in != null && in.isDirect()) {
-            pool.release(in); // a grown heap buffer was never the pool's
-        }
-        in = null;
+        dropInput();
         out.clear();
         count(-queued);
         transport.release();

@@ -68,6 +68,8 @@ public final class Engine {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, AtomicInteger> loginsPerIp;
     private final AuthPenalty authPenalty;
+    private final AuthService authService;
+    private BackendConnector.Network backendNetwork;
     /** Whether an address is one of this host's: asked of the OS at most once a minute per address. */
     private final com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, Boolean> localAddresses =
             com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
@@ -98,6 +100,9 @@ public final class Engine {
         this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().ticker(ticker)
                 .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(100_000).build();
         this.authPenalty = new AuthPenalty(config.authFailureDelay(), ticker);
+        this.authService = new AuthService(passDb, config.authStrategy(), config.passDbTimeout(),
+                config.authFailureDelay(), authPenalty, this::loginAllowed, this::refused,
+                (loop, task, delay) -> config.scheduler().schedule(loop, task, delay.toNanos(), TimeUnit.NANOSECONDS));
     }
 
     /**
@@ -394,7 +399,7 @@ public final class Engine {
             }
         }
         openSessions.decrementAndGet();
-        release(session.peerAddress().getAddress());
+        release(session.view().peerAddress().getAddress());
     }
 
     /**
@@ -484,6 +489,21 @@ public final class Engine {
         return resolver;
     }
 
+    /** @return the server's auth service */
+    AuthService authService() {
+        return authService;
+    }
+
+    /** @return what backend connectors use of the server; the resolver exists once started */
+    synchronized BackendConnector.Network backendNetwork() {
+        if (backendNetwork == null) {
+            backendNetwork = new BackendConnector.Network(this::isOwnListener, resolver, this::backendSslContext,
+                    this::restrictProtocols, config.backendConnectTimeout(), queuedReplyBytes,
+                    this::backendOpened, this::backendClosed);
+        }
+        return backendNetwork;
+    }
+
     synchronized SSLContext backendSslContext(boolean anyCert) {
         if (anyCert) {
             if (anyCertSslContext == null) {
@@ -546,6 +566,7 @@ public final class Engine {
                 if (passDbExecutor != null) {
                     passDbExecutor.shutdownNow();
                 }
+                authService.close();
                 terminated.countDown();
                 return;
             }
@@ -591,6 +612,7 @@ public final class Engine {
             // interrupts lookups still running: their sessions are gone
             passDbExecutor.shutdownNow();
         }
+        authService.close();
         refusals.flushAtClose(System.nanoTime() - lastRefusalSummaryNanos);
         terminated.countDown();
     }

@@ -6,10 +6,7 @@ import io.github.mailproxy.PasswordScheme;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,22 +20,14 @@ public final class PasswordCheck {
     private static final Logger LOG = LoggerFactory.getLogger(PasswordCheck.class);
     private static final Optional<AuthDecision> PASSED = Optional.empty();
 
-    /** Shared by every strategy: hashing is CPU work, so one pool the size of the machine. */
-    static final java.util.concurrent.ExecutorService HASHING = newHashingExecutor();
+    /**
+     * Shared by the built-in strategies, which have no handle on their server: a pool like the auth
+     * service's, for the whole JVM (see the report of issue 12: strategies get the server's pool
+     * once they have a context to take it from).
+     */
+    static final java.util.concurrent.ExecutorService HASHING = AuthService.newHashingExecutor();
 
     private PasswordCheck() {
-    }
-
-    private static java.util.concurrent.ExecutorService newHashingExecutor() {
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(1024), r -> {
-                    Thread t = new Thread(r, "mailproxy-hashing");
-                    t.setDaemon(true);
-                    return t;
-                });
-        executor.allowCoreThreadTimeOut(true);
-        return executor;
     }
 
     /**

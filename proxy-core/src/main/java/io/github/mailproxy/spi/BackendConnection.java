@@ -38,4 +38,20 @@ public interface BackendConnection {
 
     /** Closes the connection; the handler gets no further calls. */
     void close();
+
+    /**
+     * Names a backend for a log line: its address as {@code ip:port} ({@code [ip]:port} for IPv6),
+     * or what the target said while no address is known.
+     *
+     * @param address  the backend's address, or {@code null}
+     * @param fallback what to say without an address, such as the target's hosts and port
+     * @return the name
+     */
+    static String logName(java.net.InetSocketAddress address, String fallback) {
+        if (address == null || address.getAddress() == null) {
+            return fallback;
+        }
+        String ip = address.getAddress().getHostAddress();
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + address.getPort();
+    }
 }

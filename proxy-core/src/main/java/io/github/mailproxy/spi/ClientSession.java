@@ -180,8 +180,8 @@ public interface ClientSession {
     /**
      * Runs a failure reply after the server's auth failure delay (Dovecot's {@code auth_failure_delay}),
      * on this session's loop, without blocking it. {@link #authenticate} already delays its
-     * {@link AuthDecision.Failure#AUTH_FAILED} decisions; protocol modules use this when the backend
-     * refuses the password, so that every failed login looks the same. Each call counts one failed
+     * {@link AuthDecision.Failure#AUTH_FAILED} decisions; the {@link LoginFlow} uses this when the
+     * backend or a SASL exchange refuses the password, so that every failed login looks the same. Each call counts one failed
      * login against the client's address (Dovecot's auth penalty), which lengthens the delay of its
      * next failures: call it once per failed login, and only for failed logins.
      *

@@ -3,8 +3,9 @@ package io.github.mailproxy.spi;
 /**
  * A mail protocol the proxy can serve, as a protocol module (IMAP, POP3) provides it. Core knows no
  * protocol: for each accepted client it asks the protocol for a {@link ClientHandler}, which runs
- * the pre-login conversation, logs in to the backend with a {@link BackendHandler} of its own, and
- * then hands both connections to the core's relay.
+ * the pre-login conversation and hands each login to a {@link LoginFlow}; the flow logs in to the
+ * backend with the protocol's {@link BackendLogin} ({@link #newBackendLogin}) and then hands both
+ * connections to the core's relay.
  */
 public interface Protocol {
 
@@ -21,4 +22,21 @@ public interface Protocol {
      * @return the handler
      */
     ClientHandler newClientHandler(ClientSession session);
+
+    /**
+     * Makes the client that logs in to a backend for a proxied login. Called on the session's loop,
+     * by the {@link LoginFlow}.
+     *
+     * @param session     the client's session
+     * @param credentials how to log in
+     * @param target      where the session connects (its TLS mode, whether to forward the client's address)
+     * @param done        told the result, once, on the session's loop
+     * @return the login client, which the flow passes to {@link ClientSession#connectBackend}
+     * @throws UnsupportedOperationException for a protocol without backend logins (the default)
+     */
+    default BackendLogin newBackendLogin(ClientSession session, io.github.mailproxy.BackendCredentials credentials,
+                                         io.github.mailproxy.BackendTarget target,
+                                         java.util.function.Consumer<BackendLoginResult> done) {
+        throw new UnsupportedOperationException(name() + " has no backend login");
+    }
 }

@@ -2,11 +2,10 @@ package io.github.mailproxy.imap;
 
 import io.github.mailproxy.BackendCredentials;
 import io.github.mailproxy.BackendTarget;
-import io.github.mailproxy.CapabilityFilter;
-import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.spi.BackendConnection;
-import io.github.mailproxy.spi.BackendHandler;
+import io.github.mailproxy.spi.BackendLogin;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.Sasl;
@@ -23,6 +22,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,21 +32,13 @@ import org.slf4j.LoggerFactory;
  * backend the client's address with {@code ID} whenever it advertises ID (RFC 2971, Dovecot's
  * {@code x-originating-ip} fields; off with the setting or the PassDb's {@code proxy_not_trusted}),
  * logs in with LOGIN or AUTHENTICATE PLAIN sending the bytes of the user name and password the
- * client sent, answers the client's command with the client's own tag and the backend's
- * capabilities, and hands the connection to the relay. Bytes after the backend's tagged OK are left unread for the relay.
+ * client sent, and reports a {@link BackendLoginResult} with the backend's capabilities after
+ * login to the {@link io.github.mailproxy.spi.LoginFlow}, which answers the client and starts the
+ * relay. Bytes after the backend's tagged OK are left unread for the relay.
  *
  * <p>Called on the session's event loop only.
  */
-final class ImapBackendLogin implements BackendHandler {
-
-    /** Tells the client handler how the backend login ended; the client already has its reply. */
-    interface Listener {
-        /** Logged in; the relay runs. */
-        void loggedIn();
-
-        /** Failed; the backend connection is closed and the client may try again. */
-        void failed();
-    }
+final class ImapBackendLogin implements BackendLogin {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImapBackendLogin.class);
     /** Longest backend line read during login; a longer one (a 200 KB greeting) is a misbehaving backend. */
@@ -57,12 +49,11 @@ final class ImapBackendLogin implements BackendHandler {
     private enum State { CONNECTING, GREETING, CAPABILITY, STARTTLS, HANDSHAKE, ID, LOGIN, POST_CAPABILITY, DONE }
 
     private final ClientSession session;
-    private final String clientTag;
     private final BackendCredentials credentials;
     private final TlsMode tls;
     private final boolean forwardClient;
     private final String targetName;
-    private final Listener listener;
+    private final Consumer<BackendLoginResult> done;
     private final int maxLine;
     private final LineFramer framer;
     private final Deque<byte[]> awaitingContinuation = new ArrayDeque<>();
@@ -78,36 +69,31 @@ final class ImapBackendLogin implements BackendHandler {
     private long skipRemaining;
     private boolean inUntaggedContinuation;
     private boolean startTlsSent;
-    private boolean abandoned;
 
     /**
      * @param session     the client's session
-     * @param clientTag   the tag of the client's LOGIN or AUTHENTICATE, to answer with
      * @param credentials how to log in
      * @param tls         TLS to the backend; {@link TlsMode#STARTTLS} makes this client ask for it
-     * @param listener    told how it ended
+     * @param done        told how it ended, once
      */
-    ImapBackendLogin(ClientSession session, String clientTag, BackendCredentials credentials, TlsMode tls,
-                     Listener listener) {
-        this(session, clientTag, credentials, new BackendTarget(List.of("-"), 0, tls, null), listener);
+    ImapBackendLogin(ClientSession session, BackendCredentials credentials, TlsMode tls, Consumer<BackendLoginResult> done) {
+        this(session, credentials, new BackendTarget(List.of("-"), 0, tls, null), done);
     }
 
     /**
      * @param session     the client's session
-     * @param clientTag   the tag of the client's LOGIN or AUTHENTICATE, to answer with
      * @param credentials how to log in
      * @param target      where the session connects: its TLS mode and whether to forward the client's address
-     * @param listener    told how it ended
+     * @param done        told how it ended, once
      */
-    ImapBackendLogin(ClientSession session, String clientTag, BackendCredentials credentials, BackendTarget target,
-                     Listener listener) {
+    ImapBackendLogin(ClientSession session, BackendCredentials credentials, BackendTarget target,
+                     Consumer<BackendLoginResult> done) {
         this.session = session;
-        this.clientTag = clientTag;
         this.credentials = credentials;
         this.tls = target.tls();
         this.forwardClient = target.forwardClient();
         this.targetName = String.join(",", target.hosts()) + ":" + (target.port() > 0 ? target.port() : ImapProtocol.instance().defaultBackendPort());
-        this.listener = listener;
+        this.done = done;
         // The core buffers at most maxLineLength + maxLiteralSize of one unfinished line; a bound above
         // that would make the core close the session (a bare EOF to the client) before this saw TOO_LONG.
         SessionSettings settings = session.settings();
@@ -170,8 +156,7 @@ final class ImapBackendLogin implements BackendHandler {
         if (state == State.DONE) {
             return;
         }
-        LOG.info("session={} msg=\"IMAP backend login failed\" backend={} reason={}", session.id(),
-                io.github.mailproxy.Logfmt.value(targetName), io.github.mailproxy.Logfmt.value("unreachable: " + cause));
+        // the core has logged which hosts it could not reach
         fail(false, null);
     }
 
@@ -185,9 +170,9 @@ final class ImapBackendLogin implements BackendHandler {
     }
 
     /** The client session ended first: close the backend connection, tell nobody. */
-    void abandon() {
+    @Override
+    public void abandon() {
         state = State.DONE;
-        abandoned = true;
         if (connection != null) {
             connection.close();
             connection = null;
@@ -419,15 +404,9 @@ final class ImapBackendLogin implements BackendHandler {
 
     private void succeed() {
         state = State.DONE;
-        String code = "";
-        if (loggedInCapabilities != null) {
-            List<String> caps = session.filterCapabilities(CapabilityFilter.Phase.POST_LOGIN, loggedInCapabilities);
-            code = "[CAPABILITY " + String.join(" ", caps) + "] ";
-        }
-        session.write(clientTag + " OK " + code + "Logged in\r\n");
-        session.outcome(Outcome.PROXIED);
-        listener.loggedIn();
-        session.startRelay(connection);
+        BackendConnection loggedIn = connection;
+        connection = null;
+        done.accept(new BackendLoginResult.LoggedIn(loggedIn, loggedInCapabilities, null));
     }
 
     /**
@@ -449,38 +428,16 @@ final class ImapBackendLogin implements BackendHandler {
             connection.close();
             connection = null;
         }
-        Runnable reply = () -> {
-            if (abandoned) {
-                return;
-            }
-            session.write(clientTag + " " + (authFailed ? ImapClientHandler.AUTH_FAILED : ImapClientHandler.UNAVAILABLE)
-                    + "\r\n");
-            session.outcome(authFailed ? Outcome.AUTH_FAILED : Outcome.TEMPORARY_FAILURE);
-            listener.failed();
-        };
-        if (authFailed) {
-            // a wrong password must look the same whether the PassDb or the backend refused it
-            session.afterFailureDelay(reply);
-        } else {
-            reply.run();
-        }
+        done.accept(authFailed ? new BackendLoginResult.Refused() : new BackendLoginResult.Unavailable(null));
     }
 
     /** @return the backend's address as {@code host:port}, for the log */
     private String backendName() {
-        InetSocketAddress address = backendAddress;
-        if (address == null || address.getAddress() == null) {
-            return targetName;
-        }
-        String ip = address.getAddress().getHostAddress();
-        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + address.getPort();
+        return BackendConnection.logName(backendAddress, targetName);
     }
 
-
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+        return java.nio.ByteBuffer.allocate(a.length + b.length).put(a).put(b).array();
     }
 
     private String command(String name) {

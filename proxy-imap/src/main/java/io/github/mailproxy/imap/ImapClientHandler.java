@@ -3,10 +3,13 @@ package io.github.mailproxy.imap;
 import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientInput;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
+import io.github.mailproxy.spi.LoginFlow;
+import io.github.mailproxy.spi.LoginReplies;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.VerifiedSasl;
 import java.nio.ByteBuffer;
@@ -21,9 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The IMAP conversation before login (RFC 3501 section 6.1 and 6.2, not-authenticated state): it
  * answers CAPABILITY, NOOP, LOGOUT, ID and STARTTLS, collects credentials from LOGIN and
- * AUTHENTICATE PLAIN/LOGIN, asks the auth service, and hands a proxied login to
- * {@link ImapBackendLogin}. AUTHENTICATE CRAM-MD5 and SCRAM-SHA-1/256, which the proxy verifies itself
- * (master-user mode), run through {@link VerifiedSasl}. Called on the session's event loop only.
+ * AUTHENTICATE PLAIN/LOGIN, and hands the login to the {@link LoginFlow}, with the IMAP wording of its
+ * replies; a proxied login continues in {@link ImapBackendLogin}. AUTHENTICATE CRAM-MD5 and
+ * SCRAM-SHA-1/256, which the proxy verifies itself (master-user mode), run through {@link VerifiedSasl}.
+ * Called on the session's event loop only.
  */
 final class ImapClientHandler implements ClientHandler {
 
@@ -45,8 +49,6 @@ final class ImapClientHandler implements ClientHandler {
         COMMANDS,
         /** Inside AUTHENTICATE, reading the client's SASL responses. */
         SASL,
-        /** Input paused while the auth service or the backend answers. */
-        LOGGING_IN,
         /** Closed, logged out, upgrading to TLS or relaying: no more input is handled here. */
         DONE
     }
@@ -56,11 +58,12 @@ final class ImapClientHandler implements ClientHandler {
     private State state = State.COMMANDS;
     private int badCommands;
     private SaslExchange sasl;
-    private ImapBackendLogin backendLogin;
+    private final LoginFlow flow;
 
     ImapClientHandler(ClientSession session) {
         this.session = session;
         this.decoder = newDecoder();
+        this.flow = new LoginFlow(session, ImapProtocol.instance());
     }
 
     @Override
@@ -112,7 +115,7 @@ final class ImapClientHandler implements ClientHandler {
     }
 
     private void process(ByteBuffer in) {
-        while (true) {
+        while (!flow.busy()) {
             if (state == State.COMMANDS) {
                 ImapDecoder.Result result = decoder.next(in);
                 switch (result.kind()) {
@@ -125,7 +128,7 @@ final class ImapClientHandler implements ClientHandler {
                         bad(result.tag(), result.text());
                         break;
                     default:
-                        if (!dispatch(result.command())) {
+                        if (!dispatch(result.request())) {
                             return;
                         }
                 }
@@ -148,60 +151,50 @@ final class ImapClientHandler implements ClientHandler {
     }
 
     /** @return whether to go on reading input in this call */
-    private boolean dispatch(ImapCommand command) {
-        switch (command.name()) {
-            case "CAPABILITY" -> capability(command);
-            case "NOOP" -> noop(command);
-            case "LOGOUT" -> logout(command);
-            case "ID" -> id(command);
-            case "STARTTLS" -> {
-                return startTls(command);
-            }
-            case "LOGIN" -> login(command);
-            case "AUTHENTICATE" -> authenticate(command);
-            default -> bad(command.tag(), "Command unknown or not allowed before login.");
+    private boolean dispatch(ImapRequest request) {
+        if (request instanceof ImapRequest.Capability c) {
+            capability(c.tag());
+        } else if (request instanceof ImapRequest.Noop n) {
+            reply(n.tag(), "OK NOOP completed."); // RFC 3501 section 6.1.2
+        } else if (request instanceof ImapRequest.Logout l) {
+            logout(l.tag());
+        } else if (request instanceof ImapRequest.Id id) {
+            id(id);
+        } else if (request instanceof ImapRequest.StartTls s) {
+            return startTls(s.tag());
+        } else if (request instanceof ImapRequest.Login l) {
+            login(l);
+        } else if (request instanceof ImapRequest.Authenticate a) {
+            authenticate(a);
+        } else if (request instanceof ImapRequest.Bad b) {
+            bad(b.tag(), b.text());
+        } else {
+            bad(request.tag(), "Command unknown or not allowed before login.");
         }
         return true;
     }
 
     /** RFC 3501 section 6.1.1. */
-    private void capability(ImapCommand command) {
-        if (noArguments(command)) {
-            session.write("* CAPABILITY " + capabilities() + "\r\n");
-            reply(command.tag(), "OK Pre-login capabilities listed, post-login capabilities have more.");
-        }
-    }
-
-    /** RFC 3501 section 6.1.2. */
-    private void noop(ImapCommand command) {
-        if (noArguments(command)) {
-            reply(command.tag(), "OK NOOP completed.");
-        }
+    private void capability(String tag) {
+        session.write("* CAPABILITY " + capabilities() + "\r\n");
+        reply(tag, "OK Pre-login capabilities listed, post-login capabilities have more.");
     }
 
     /** RFC 3501 section 6.1.3. */
-    private void logout(ImapCommand command) {
-        if (noArguments(command)) {
-            session.write("* BYE Logging out.\r\n");
-            reply(command.tag(), "OK Logout completed.");
-            finish();
-            session.close();
-        }
+    private void logout(String tag) {
+        session.write("* BYE Logging out.\r\n");
+        reply(tag, "OK Logout completed.");
+        finish();
+        session.close();
     }
 
-    /** RFC 2971: {@code ID ( field value ... )} or {@code ID NIL}. */
-    private void id(ImapCommand command) {
-        List<ImapArg> args = command.args();
-        boolean valid = args.size() == 1 && (args.get(0).isNil() || isIdList(args.get(0)));
-        if (!valid) {
-            bad(command.tag(), "Error in IMAP command: ID needs a list of field-value pairs or NIL.");
-            return;
-        }
-        if (session.clientTrusted() && !args.get(0).isNil()) {
-            trustedIdFields(args.get(0).items());
+    /** RFC 2971. */
+    private void id(ImapRequest.Id id) {
+        if (session.clientTrusted()) {
+            trustedIdFields(id.fields());
         }
         session.write("* ID (\"name\" \"mailproxy\")\r\n");
-        reply(command.tag(), "OK ID completed.");
+        reply(id.tag(), "OK ID completed.");
     }
 
     /**
@@ -209,19 +202,18 @@ final class ImapClientHandler implements ClientHandler {
      * client it speaks for and passes on its proxy TTL, with Dovecot's field names. Bad values are
      * ignored, and logged, as Dovecot does. Untrusted clients' fields are never read.
      */
-    private void trustedIdFields(List<ImapArg> items) {
+    private void trustedIdFields(List<ImapRequest.Field> fields) {
         String ip = null;
         String port = null;
-        for (int i = 0; i + 1 < items.size(); i += 2) {
-            ImapArg value = items.get(i + 1);
-            if (value.isNil()) {
+        for (ImapRequest.Field field : fields) {
+            if (field.value() == null) {
                 continue;
             }
-            switch (items.get(i).value().toLowerCase(Locale.ROOT)) {
-                case "x-originating-ip" -> ip = value.value();
-                case "x-originating-port" -> port = value.value();
+            switch (field.name().toLowerCase(Locale.ROOT)) {
+                case "x-originating-ip" -> ip = field.value();
+                case "x-originating-port" -> port = field.value();
                 case "x-proxy-ttl" -> {
-                    int ttl = number(value.value());
+                    int ttl = number(field.value());
                     if (ttl >= 0) {
                         session.incomingProxyTtl(ttl);
                     } else {
@@ -253,58 +245,30 @@ final class ImapClientHandler implements ClientHandler {
         return Integer.parseInt(s);
     }
 
-    private static boolean isIdList(ImapArg arg) {
-        if (arg.kind() != ImapArg.Kind.LIST || arg.items().size() % 2 != 0) {
-            return false;
-        }
-        for (int i = 0; i < arg.items().size(); i++) {
-            ImapArg item = arg.items().get(i);
-            boolean valueMayBeNil = i % 2 == 1;
-            if (!item.isString() && !(valueMayBeNil && item.isNil())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** RFC 3501 section 6.2.1; input after the command is discarded by the core. */
-    private boolean startTls(ImapCommand command) {
-        if (!noArguments(command)) {
-            return true;
-        }
+    private boolean startTls(String tag) {
         if (!session.startTlsAvailable()) {
-            bad(command.tag(), session.secured() ? "TLS is already active." : "STARTTLS is not available.");
+            bad(tag, session.secured() ? "TLS is already active." : "STARTTLS is not available.");
             return true;
         }
-        reply(command.tag(), "OK Begin TLS negotiation now.");
+        reply(tag, "OK Begin TLS negotiation now.");
         session.startTls();
         decoder = newDecoder();
         return false;
     }
 
     /** RFC 3501 section 6.2.3. */
-    private void login(ImapCommand command) {
-        List<ImapArg> args = command.args();
-        if (args.size() != 2 || !args.get(0).isAstring() || !args.get(1).isAstring()) {
-            bad(command.tag(), "Error in IMAP command: LOGIN needs a user name and a password.");
-        } else if (!session.plaintextAuthAllowed()) {
-            reply(command.tag(), PRIVACY_REQUIRED);
+    private void login(ImapRequest.Login login) {
+        if (!session.plaintextAuthAllowed()) {
+            reply(login.tag(), PRIVACY_REQUIRED);
         } else {
-            ImapArg user = args.get(0);
-            ImapArg password = args.get(1);
-            startLogin(command.tag(), user.value(), user.bytes(), password.value(), password.bytes(), "LOGIN");
+            startLogin(login.tag(), login.user(), login.userBytes(), login.password(), login.passwordBytes(), "LOGIN");
         }
     }
 
     /** RFC 3501 section 6.2.2, with an initial response (SASL-IR, RFC 4959). */
-    private void authenticate(ImapCommand command) {
-        List<ImapArg> args = command.args();
-        if (args.isEmpty() || args.size() > 2 || args.get(0).kind() != ImapArg.Kind.ATOM
-                || (args.size() == 2 && args.get(1).kind() != ImapArg.Kind.ATOM)) {
-            bad(command.tag(), "Error in IMAP command: AUTHENTICATE needs a mechanism name.");
-            return;
-        }
-        String mechanism = args.get(0).value().toUpperCase(Locale.ROOT);
+    private void authenticate(ImapRequest.Authenticate command) {
+        String mechanism = command.mechanism();
         if (PLAINTEXT_MECHANISMS.contains(mechanism) && !session.plaintextAuthAllowed()) {
             reply(command.tag(), PRIVACY_REQUIRED);
             return;
@@ -315,11 +279,11 @@ final class ImapClientHandler implements ClientHandler {
         }
         sasl = new SaslExchange(command.tag(), mechanism);
         state = State.SASL;
+        String initial = command.initialResponse();
         if (VerifiedSasl.runs(mechanism)) {
-            startVerified(args.size() == 2 ? args.get(1).value() : null);
-        } else if (args.size() == 2) {
+            startVerified(initial);
+        } else if (initial != null) {
             // "=" is an empty initial response (RFC 4959 section 3)
-            String initial = args.get(1).value();
             saslResponse(initial.equals("=") ? "" : initial);
         } else if (mechanism.equals("PLAIN")) {
             session.write("+ \r\n");
@@ -350,7 +314,7 @@ final class ImapClientHandler implements ClientHandler {
             String authzid = plain.map(Sasl.PlainCredentials::authorizationId).orElse("");
             // acting as another user needs a master-user setup, which password forwarding is not
             if (plain.isEmpty() || !(authzid.isEmpty() || authzid.equals(plain.get().authenticationId()))) {
-                delayedAuthFailed(tag);
+                flow.refuse(new Replies(tag));
             } else {
                 Sasl.PlainCredentials c = plain.get();
                 startLogin(tag, c.authenticationId(), c.authenticationIdBytes(), c.password(), c.passwordBytes(), "PLAIN");
@@ -368,7 +332,7 @@ final class ImapClientHandler implements ClientHandler {
 
     /** Starts CRAM-MD5 or SCRAM; a server-first mechanism takes no initial response (RFC 4959 section 3). */
     private void startVerified(String initialResponse) {
-        VerifiedSasl exchange = VerifiedSasl.start(session, new VerifiedHost(), sasl.mechanism);
+        VerifiedSasl exchange = flow.startVerified(sasl.mechanism, new Replies(sasl.tag));
         sasl.verified = exchange;
         if (initialResponse == null) {
             exchange.begin();
@@ -394,98 +358,11 @@ final class ImapClientHandler implements ClientHandler {
     private void startLogin(String tag, String user, byte[] userBytes, String password, byte[] passwordBytes,
                             String mechanism) {
         if (user.isEmpty() || ClientInput.hasNul(userBytes) || ClientInput.hasNul(passwordBytes)) {
-            delayedAuthFailed(tag);
+            flow.refuse(new Replies(tag));
             return;
         }
-        state = State.LOGGING_IN;
-        session.pauseInput();
-        session.user(user);
-        session.authenticate(session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes))
-                // a completion stage would swallow an exception thrown here, so guard it
-                .whenComplete((decision, failure) -> guarded(() -> decided(tag, decision, failure)));
-    }
-
-    private void decided(String tag, AuthDecision decision, Throwable failure) {
-        if (state != State.LOGGING_IN) {
-            return;  // the session ended while the auth service was busy
-        }
-        if (failure != null || decision == null) {
-            // the exception's text may carry what the PassDb was given: log its type only
-            LOG.warn("session {}: auth service failed: {}", session.id(), failure.getClass().getName());
-            decision = new AuthDecision.Reject(AuthDecision.Failure.TEMPORARY, null);
-        }
-        if (decision instanceof AuthDecision.Proxy proxy) {
-            backendLogin = new ImapBackendLogin(session, tag, proxy.credentials(), proxy.target(),
-                    new BackendLoginListener());
-            session.connectBackend(proxy.target(), backendLogin);
-            return;
-        }
-        if (decision instanceof AuthDecision.Reject reject) {
-            reject(tag, reject);
-        } else if (decision instanceof AuthDecision.Referral referral) {
-            // RFC 2221 section 4.1: a referral on failure, for a user served elsewhere
-            String host = referral.host().trim().split("[\\s,]+")[0];
-            reply(tag, "NO [REFERRAL " + ImapText.referralUrl(referral.user(), host, referral.port()) + "] "
-                    + ImapText.replyText(referral.reason(), "Try this server instead."));
-            session.outcome(Outcome.REFERRED);
-        } else {
-            // local delivery is not offered by this module yet
-            reply(tag, UNAVAILABLE);
-            session.outcome(Outcome.TEMPORARY_FAILURE);
-        }
-        resumeCommands();
-    }
-
-    private void reject(String tag, AuthDecision.Reject reject) {
-        switch (reject.failure()) {
-            case AUTH_FAILED -> {
-                reply(tag, AUTH_FAILED);
-                session.outcome(Outcome.AUTH_FAILED);
-            }
-            case TEMPORARY -> {
-                reply(tag, "NO [UNAVAILABLE] "
-                        + ImapText.replyText(reject.reason(), "Temporary authentication failure, try again later."));
-                session.outcome(Outcome.TEMPORARY_FAILURE);
-            }
-            case MECHANISM_NOT_SUPPORTED -> {
-                reply(tag, "NO [CANNOT] "
-                        + ImapText.replyText(reject.reason(), "This authentication mechanism cannot be used here."));
-                session.outcome(Outcome.AUTH_FAILED);
-            }
-            case LOGIN_DISABLED -> {
-                reply(tag, "NO [CONTACTADMIN] "
-                        + ImapText.replyText(reject.reason(), "Login is disabled for this account."));
-                session.outcome(Outcome.AUTH_FAILED);
-            }
-        }
-    }
-
-    /** Refuses a login the auth service never saw, after the same delay as every other refusal. */
-    private void delayedAuthFailed(String tag) {
-        state = State.LOGGING_IN;
-        session.pauseInput();
-        session.afterFailureDelay(() -> {
-            if (state == State.LOGGING_IN) {
-                reply(tag, AUTH_FAILED);
-                session.outcome(Outcome.AUTH_FAILED);
-                resumeCommands();
-            }
-        });
-    }
-
-    private void resumeCommands() {
-        if (state == State.LOGGING_IN) {
-            state = State.COMMANDS;
-            session.resumeInput();
-        }
-    }
-
-    private boolean noArguments(ImapCommand command) {
-        if (command.args().isEmpty()) {
-            return true;
-        }
-        bad(command.tag(), "Error in IMAP command: " + command.name() + " takes no arguments.");
-        return false;
+        flow.authenticate(session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes),
+                new Replies(tag));
     }
 
     private void bad(String tag, String text) {
@@ -506,10 +383,7 @@ final class ImapClientHandler implements ClientHandler {
     private void finish() {
         state = State.DONE;
         sasl = null;
-        if (backendLogin != null) {
-            backendLogin.abandon();
-            backendLogin = null;
-        }
+        flow.abandon();
     }
 
     /** The pre-login capabilities (RFC 3501 section 7.2.1), through the capability filter. */
@@ -533,70 +407,78 @@ final class ImapClientHandler implements ClientHandler {
         return new ImapDecoder(session.settings().maxLineLength(), session.settings().maxLiteralSize());
     }
 
-    /** Takes the client conversation back when the backend login fails, or ends it on success. */
-    private final class BackendLoginListener implements ImapBackendLogin.Listener {
-        @Override
-        public void loggedIn() {
-            backendLogin = null;
-            state = State.DONE;
+    /** The IMAP wording of how a login ended: tagged replies with RFC 5530 response codes. */
+    private final class Replies implements LoginReplies {
+        private final String tag;
+
+        Replies(String tag) {
+            this.tag = tag;
         }
 
         @Override
-        public void failed() {
-            backendLogin = null;
-            resumeCommands();
-        }
-    }
-
-    /** Lets a {@link VerifiedSasl} exchange drive the IMAP side: continuations, pauses and the tagged reply. */
-    private final class VerifiedHost implements VerifiedSasl.Host {
-        @Override
-        public void challenge(String base64) {
-            session.write("+ " + base64 + "\r\n");
-            if (state == State.LOGGING_IN) {
-                state = State.SASL;
-                session.resumeInput();
-            }
+        public void authFailed() {
+            reply(tag, AUTH_FAILED);
         }
 
         @Override
-        public void await() {
-            state = State.LOGGING_IN;
-            session.pauseInput();
+        public void temporaryFailure(String reason) {
+            reply(tag, "NO [UNAVAILABLE] " + ImapText.replyText(reason, "Temporary authentication failure, try again later."));
         }
 
         @Override
-        public void refuse() {
-            String tag = sasl.tag;
-            endSasl();
-            delayedAuthFailed(tag);
+        public void mechanismNotSupported(String reason) {
+            reply(tag, "NO [CANNOT] " + ImapText.replyText(reason, "This authentication mechanism cannot be used here."));
+        }
+
+        @Override
+        public void loginDisabled(String reason) {
+            reply(tag, "NO [CONTACTADMIN] " + ImapText.replyText(reason, "Login is disabled for this account."));
+        }
+
+        /** RFC 2221 section 4.1: a referral on failure, for a user served elsewhere. */
+        @Override
+        public void referral(AuthDecision.Referral referral) {
+            String host = referral.host().trim().split("[\\s,]+")[0];
+            reply(tag, "NO [REFERRAL " + ImapText.referralUrl(referral.user(), host, referral.port()) + "] "
+                    + ImapText.replyText(referral.reason(), "Try this server instead."));
         }
 
         @Override
         public void unavailable() {
-            String tag = sasl.tag;
-            endSasl();
             reply(tag, UNAVAILABLE);
-            session.outcome(Outcome.TEMPORARY_FAILURE);
-            session.resumeInput();
         }
 
         @Override
-        public void decided(java.util.concurrent.CompletionStage<AuthDecision> decision) {
-            String tag = sasl.tag;
+        public void backendUnavailable(String code) {
+            reply(tag, UNAVAILABLE);
+        }
+
+        /** The backend's capabilities after login, through the capability filter, in the tagged OK. */
+        @Override
+        public void loggedIn(BackendLoginResult.LoggedIn result) {
+            state = State.DONE;
+            String code = "";
+            if (result.capabilities() != null) {
+                List<String> caps = session.filterCapabilities(CapabilityFilter.Phase.POST_LOGIN, result.capabilities());
+                code = "[CAPABILITY " + String.join(" ", caps) + "] ";
+            }
+            reply(tag, "OK " + code + "Logged in");
+        }
+
+        @Override
+        public void challenge(String base64) {
+            session.write("+ " + base64 + "\r\n");
+        }
+
+        @Override
+        public void saslEnded() {
             endSasl();
-            state = State.LOGGING_IN;
-            session.pauseInput();
-            decision.whenComplete((d, failure) -> guarded(() -> ImapClientHandler.this.decided(tag, d, failure)));
         }
 
         @Override
-        public void resume(VerifiedSasl exchange, Runnable step) {
-            guarded(() -> {
-                if (state == State.LOGGING_IN && sasl != null && sasl.verified == exchange) {
-                    step.run();
-                }
-            });
+        public void internalError() {
+            finish();
+            session.write("* BYE Internal server error.\r\n");
         }
     }
 

@@ -43,20 +43,20 @@ final class ImapDecoder {
      * @param tag     the tag to answer with, for {@link Kind#BAD}; {@code *} when it could not be read
      * @param text    the text of the BAD reply, for {@link Kind#BAD}
      */
-    record Result(Kind kind, ImapCommand command, String tag, String text) {
-        static final Result NEED_MORE = new Result(Kind.NEED_MORE, null, null, null);
-        static final Result CONTINUE = new Result(Kind.CONTINUE, null, null, null);
+    record Result(Kind kind, ImapCommand command, ImapRequest request, String tag, String text) {
+        static final Result NEED_MORE = new Result(Kind.NEED_MORE, null, null, null, null);
+        static final Result CONTINUE = new Result(Kind.CONTINUE, null, null, null, null);
 
+        /** A complete command, its arguments checked against what it takes ({@link ImapRequest#of}). */
         static Result command(ImapCommand command) {
-            return new Result(Kind.COMMAND, command, command.tag(), null);
+            return new Result(Kind.COMMAND, command, ImapRequest.of(command), command.tag(), null);
         }
 
         static Result bad(String tag, String text) {
-            return new Result(Kind.BAD, null, tag, text);
+            return new Result(Kind.BAD, null, null, tag, text);
         }
     }
 
-    /** Text of the BAD reply to a line over the bound. */
     static final String LINE_TOO_LONG = "Command line too long.";
     /** Text of the BAD reply to a literal over the bound (RFC 7888 section 4 suggests TOOBIG). */
     static final String LITERAL_TOO_BIG = "[TOOBIG] Literal too large.";

@@ -2,10 +2,15 @@ package io.github.mailproxy.imap;
 
 import io.github.mailproxy.Listener;
 import io.github.mailproxy.TlsMode;
+import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.BackendTarget;
+import io.github.mailproxy.spi.BackendLogin;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.Protocol;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -75,5 +80,11 @@ public final class ImapProtocol implements Protocol {
     @Override
     public ClientHandler newClientHandler(ClientSession session) {
         return new ImapClientHandler(session);
+    }
+
+    @Override
+    public BackendLogin newBackendLogin(ClientSession session, BackendCredentials credentials, BackendTarget target,
+                                        Consumer<BackendLoginResult> done) {
+        return new ImapBackendLogin(session, credentials, target, done);
     }
 }

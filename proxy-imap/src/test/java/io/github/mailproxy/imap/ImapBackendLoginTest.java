@@ -2,12 +2,14 @@ package io.github.mailproxy.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.BackendCredentials;
 import io.github.mailproxy.BackendCredentials.Mechanism;
 import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.TlsMode;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.SessionSettings;
 import io.github.mailproxy.testing.FakeBackendConnection;
 import io.github.mailproxy.testing.FakeClientSession;
@@ -18,7 +20,11 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The backend login client against scripted backend replies, each script also fed split at every byte. */
+/**
+ * The backend login client against scripted backend replies, each script also fed split at every
+ * byte. It runs as in a session: the client handler's LOGIN, a proxy decision, and the login flow
+ * that answers the client with the IMAP wording and starts the relay.
+ */
 class ImapBackendLoginTest {
 
     /** What one run produced. */
@@ -48,18 +54,10 @@ class ImapBackendLoginTest {
         FakeClientSession session = new ImapFakeSession();
         session.settings = settings;
         session.filter = filter;
-        List<String> calls = new ArrayList<>();
-        ImapBackendLogin login = new ImapBackendLogin(session, "c7", credentials, tls, new ImapBackendLogin.Listener() {
-            @Override
-            public void loggedIn() {
-                calls.add("loggedIn");
-            }
-
-            @Override
-            public void failed() {
-                calls.add("failed");
-            }
-        });
+        ImapClientHandler handler = new ImapClientHandler(session);
+        handler.onInput(ByteBuffer.wrap("c7 LOGIN client secret\r\n".getBytes(StandardCharsets.US_ASCII)));
+        session.decide(new AuthDecision.Proxy(new BackendTarget(List.of("-"), 0, tls, null), credentials));
+        ImapBackendLogin login = (ImapBackendLogin) session.backendHandler;
         FakeBackendConnection backend = new FakeBackendConnection();
         login.onConnected(backend);
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
@@ -78,7 +76,9 @@ class ImapBackendLoginTest {
             buffer.compact();
         }
         buffer.flip();
-        return new Run(backend.take(), session.take(), session.outcome, String.join(",", calls), backend.closed,
+        String toClient = session.take();
+        String ended = session.relayed != null ? "loggedIn" : toClient.startsWith("c7 NO") ? "failed" : "";
+        return new Run(backend.take(), toClient, session.outcome, ended, backend.closed,
                 session.relayed == backend, StandardCharsets.UTF_8.decode(buffer).toString());
     }
 
@@ -231,27 +231,16 @@ class ImapBackendLoginTest {
     @Test
     void connectFailureAndEarlyCloseAreUnavailable() {
         FakeClientSession session = new ImapFakeSession();
-        List<String> calls = new ArrayList<>();
-        ImapBackendLogin.Listener listener = new ImapBackendLogin.Listener() {
-            @Override
-            public void loggedIn() {
-                calls.add("loggedIn");
-            }
-
-            @Override
-            public void failed() {
-                calls.add("failed");
-            }
-        };
-        new ImapBackendLogin(session, "t", BackendCredentials.forwarding("u", "p"), TlsMode.PLAIN, listener)
+        List<BackendLoginResult> results = new ArrayList<>();
+        new ImapBackendLogin(session, BackendCredentials.forwarding("u", "p"), TlsMode.PLAIN, results::add)
                 .onConnectFailed(new java.net.ConnectException("refused"));
-        ImapBackendLogin closed = new ImapBackendLogin(session, "u", BackendCredentials.forwarding("u", "p"), TlsMode.PLAIN, listener);
+        ImapBackendLogin closed = new ImapBackendLogin(session, BackendCredentials.forwarding("u", "p"), TlsMode.PLAIN,
+                results::add);
         closed.onConnected(new FakeBackendConnection());
         closed.onClosed();
         closed.onClosed();
-        assertThat(session.take()).isEqualTo("t " + ImapClientHandler.UNAVAILABLE + "\r\nu "
-                + ImapClientHandler.UNAVAILABLE + "\r\n");
-        assertThat(calls).containsExactly("failed", "failed");
+        assertThat(results).containsExactly(new BackendLoginResult.Unavailable(null), new BackendLoginResult.Unavailable(null));
+        assertThat(session.take()).isEmpty();  // the login flow answers the client, not the backend login
     }
 
     @Test
@@ -274,8 +263,8 @@ class ImapBackendLoginTest {
 
     @Test
     void toStringHidesThePassword() {
-        ImapBackendLogin login = new ImapBackendLogin(new ImapFakeSession(), "t",
-                BackendCredentials.forwarding("bob", "s3cret"), TlsMode.PLAIN, null);
+        ImapBackendLogin login = new ImapBackendLogin(new ImapFakeSession(),
+                BackendCredentials.forwarding("bob", "s3cret"), TlsMode.PLAIN, r -> { });
         assertThat(login.toString()).contains("bob").doesNotContain("s3cret");
     }
     @Test
@@ -297,8 +286,8 @@ class ImapBackendLoginTest {
         FakeClientSession session = new ImapFakeSession();
         session.settings = new SessionSettings(100, 50, 5, true, 5);
         BackendTarget notTrusted = new BackendTarget(List.of("192.0.2.1"), 143, TlsMode.PLAIN, null, false, false);
-        ImapBackendLogin login = new ImapBackendLogin(session, "c7", BackendCredentials.forwarding("bob", "pw"),
-                notTrusted, null);
+        ImapBackendLogin login = new ImapBackendLogin(session, BackendCredentials.forwarding("bob", "pw"),
+                notTrusted, r -> { });
         FakeBackendConnection backend = new FakeBackendConnection();
         login.onConnected(backend);
         login.onInput(ByteBuffer.wrap("* OK [CAPABILITY IMAP4rev1 ID] ready\r\n".getBytes(StandardCharsets.US_ASCII)));
@@ -310,8 +299,8 @@ class ImapBackendLoginTest {
         FakeClientSession session = new ImapFakeSession();
         session.settings = new SessionSettings(100, 50, 5, true, 5);
         session.proxyTtl = 2;  // as a trusted client passed it in
-        ImapBackendLogin login = new ImapBackendLogin(session, "c7", BackendCredentials.forwarding("bob", "pw"),
-                TlsMode.PLAIN, null);
+        ImapBackendLogin login = new ImapBackendLogin(session, BackendCredentials.forwarding("bob", "pw"),
+                TlsMode.PLAIN, r -> { });
         FakeBackendConnection backend = new FakeBackendConnection();
         login.onConnected(backend);
         login.onInput(ByteBuffer.wrap("* OK [CAPABILITY IMAP4rev1 ID] ready\r\n".getBytes(StandardCharsets.US_ASCII)));
@@ -322,8 +311,8 @@ class ImapBackendLoginTest {
     void latin1CredentialsAreSentAsLiteralsByteForByte() {
         FakeClientSession session = new ImapFakeSession();
         session.settings = settings;
-        ImapBackendLogin login = new ImapBackendLogin(session, "c7", BackendCredentials.forwarding("j\u00e4",
-                new byte[] {'j', (byte) 0xE4}, "p\u00e4", new byte[] {'p', (byte) 0xE4}), TlsMode.PLAIN, null);
+        ImapBackendLogin login = new ImapBackendLogin(session, BackendCredentials.forwarding("j\u00e4",
+                new byte[] {'j', (byte) 0xE4}, "p\u00e4", new byte[] {'p', (byte) 0xE4}), TlsMode.PLAIN, r -> { });
         FakeBackendConnection backend = new FakeBackendConnection();
         login.onConnected(backend);
         login.onInput(ByteBuffer.wrap("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n".getBytes(StandardCharsets.US_ASCII)));

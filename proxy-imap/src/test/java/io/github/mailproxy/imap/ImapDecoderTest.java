@@ -253,4 +253,86 @@ class ImapDecoderTest {
         // Latin-1 bytes are read as Latin-1 text, UTF-8 as UTF-8; the bytes stay as sent
         assertThat(decodeBytes(input)).containsExactly("j\u00e4=6ae4 p\u00e4=70e4", "j\u00e4=6ac3a4 x=78");
     }
+
+    /** Decodes to typed requests, whole, split at every byte and byte by byte; all must agree. */
+    private static List<String> requests(String input) {
+        List<String> expected = null;
+        for (List<byte[]> chunks : Chunks.splits(input)) {
+            ImapDecoder decoder = new ImapDecoder(MAX_LINE, MAX_LITERAL);
+            List<String> events = Chunks.feed(chunks, in -> {
+                ImapDecoder.Result r = decoder.next(in);
+                return r.kind() == ImapDecoder.Kind.COMMAND ? r.request().toString() : render(r);
+            });
+            if (expected == null) {
+                expected = events;
+            } else {
+                assertThat(events).as("split into %d chunks", chunks.size()).isEqualTo(expected);
+            }
+        }
+        return expected;
+    }
+
+    @Test
+    void commandsWithoutArgumentsBecomeTheirRequests() {
+        assertThat(requests("a capability\r\nb NOOP\r\nc Logout\r\nd STARTTLS\r\n")).containsExactly(
+                "Capability[tag=a]", "Noop[tag=b]", "Logout[tag=c]", "StartTls[tag=d]");
+    }
+
+    @Test
+    void argumentsThatDoNotFitTheCommandAreBadRequests() {
+        assertThat(requests("a CAPABILITY x\r\nb LOGIN bob\r\nc AUTHENTICATE\r\nd AUTHENTICATE \"PLAIN\"\r\n"
+                + "e ID foo\r\nf ID (\"odd\")\r\ng NOOP (x)\r\nh LOGIN (a) b\r\ni AUTHENTICATE PLAIN a b\r\n"))
+                .containsExactly(
+                        "Bad[tag=a, text=Error in IMAP command: CAPABILITY takes no arguments.]",
+                        "Bad[tag=b, text=Error in IMAP command: LOGIN needs a user name and a password.]",
+                        "Bad[tag=c, text=Error in IMAP command: AUTHENTICATE needs a mechanism name.]",
+                        "Bad[tag=d, text=Error in IMAP command: AUTHENTICATE needs a mechanism name.]",
+                        "Bad[tag=e, text=Error in IMAP command: ID needs a list of field-value pairs or NIL.]",
+                        "Bad[tag=f, text=Error in IMAP command: ID needs a list of field-value pairs or NIL.]",
+                        "Bad[tag=g, text=Error in IMAP command: NOOP takes no arguments.]",
+                        "Bad[tag=h, text=Error in IMAP command: LOGIN needs a user name and a password.]",
+                        "Bad[tag=i, text=Error in IMAP command: AUTHENTICATE needs a mechanism name.]");
+    }
+
+    @Test
+    void loginTakesAtomsQuotedStringsAndLiteralsAndHidesThePassword() {
+        assertThat(requests("a LOGIN bob s3cret\r\nb login \"bob\" {6+}\r\ns3cret\r\n")).containsExactly(
+                "Login[tag=a, user=bob, password=***]", "Login[tag=b, user=bob, password=***]");
+    }
+
+    @Test
+    void loginKeepsTheClientsBytes() {
+        ImapDecoder decoder = new ImapDecoder(MAX_LINE, MAX_LITERAL);
+        ByteBuffer in = ByteBuffer.wrap("a LOGIN \"j\u00e4\" {2+}\r\np\u00e4\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        ImapRequest.Login login = (ImapRequest.Login) decoder.next(in).request();
+        assertThat(login.userBytes()).containsExactly('j', 0xE4);
+        assertThat(login.passwordBytes()).containsExactly('p', 0xE4);
+        assertThat(login.password()).isEqualTo("p\u00e4");
+        assertThat(login.toString()).doesNotContain("p\u00e4");
+    }
+
+    @Test
+    void authenticateWithAndWithoutAnInitialResponse() {
+        assertThat(requests("a authenticate plain\r\nb AUTHENTICATE PLAIN AGJvYgBzM2NyZXQ=\r\nc AUTHENTICATE LOGIN =\r\n"))
+                .containsExactly("Authenticate[tag=a, mechanism=PLAIN]",
+                        "Authenticate[tag=b, mechanism=PLAIN, initialResponse=***]",
+                        "Authenticate[tag=c, mechanism=LOGIN, initialResponse=***]");
+        ImapDecoder decoder = new ImapDecoder(MAX_LINE, MAX_LITERAL);
+        ImapRequest.Authenticate auth = (ImapRequest.Authenticate) decoder.next(buffer("b AUTHENTICATE PLAIN AGJvYgBzM2NyZXQ=\r\n")).request();
+        assertThat(auth.initialResponse()).isEqualTo("AGJvYgBzM2NyZXQ=");
+    }
+
+    @Test
+    void idFieldsKeepTheirOrderAndNilValues() {
+        assertThat(requests("a ID (\"name\" \"x\" \"x-originating-ip\" \"192.0.2.1\" \"version\" NIL)\r\nb ID NIL\r\nc ID ()\r\n"))
+                .containsExactly("Id[tag=a, fields=[Field[name=name, value=x], Field[name=x-originating-ip, value=192.0.2.1], "
+                                + "Field[name=version, value=null]]]",
+                        "Id[tag=b, fields=[]]", "Id[tag=c, fields=[]]");
+    }
+
+    @Test
+    void commandsNotServedBeforeLoginAreUnknownValues() {
+        assertThat(requests("a SELECT INBOX\r\nb xyzzy\r\n")).containsExactly(
+                "Unknown[tag=a, name=SELECT]", "Unknown[tag=b, name=XYZZY]");
+    }
 }

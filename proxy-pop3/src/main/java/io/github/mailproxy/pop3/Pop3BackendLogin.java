@@ -5,7 +5,8 @@ import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.spi.BackendConnection;
-import io.github.mailproxy.spi.BackendHandler;
+import io.github.mailproxy.spi.BackendLogin;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.Sasl;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,24 +29,18 @@ import org.slf4j.LoggerFactory;
  * the backend offers, forwards the client's address with XCLIENT whenever the backend offers it
  * (in CAPA, or as Dovecot does, with {@code +OK [XCLIENT]} in its greeting; off with the setting or
  * the PassDb's {@code proxy_not_trusted}), logs in with USER/PASS or AUTH PLAIN (RFC 5034,
- * RFC 4616) sending the bytes of the user name and password the client sent, answers the client
- * with the backend's own {@code +OK} line and hands both connections to the relay. When the target asks for
+ * RFC 4616) sending the bytes of the user name and password the client sent, and reports a
+ * {@link BackendLoginResult}: on success with the backend's own {@code +OK} line, which the
+ * {@link io.github.mailproxy.spi.LoginFlow} answers the client with before it starts the relay. When the target asks for
  * it, STLS (RFC 2595) comes right after the greeting, and CAPA only after the handshake.
  */
-final class Pop3BackendLogin implements BackendHandler {
-
-    /** Told when a login fails, so that the client may try again. */
-    interface FailureListener {
-        /**
-         * @param message reply text after {@code -ERR }, already meant for the client
-         * @param outcome the session outcome this failure stands for
-         */
-        void backendLoginFailed(String message, Outcome outcome);
-    }
+final class Pop3BackendLogin implements BackendLogin {
 
     static final String AUTH_FAILED = "[AUTH] Authentication failed.";
     static final String UNAVAILABLE = "[SYS/TEMP] Account is temporarily unavailable.";
     static final String IN_USE = "[IN-USE] Mailbox is in use by another session.";
+    /** The response code (RFC 2449) passed on in {@link BackendLoginResult.Unavailable} for {@link #IN_USE}. */
+    static final String IN_USE_CODE = "IN-USE";
 
     private static final Logger LOG = LoggerFactory.getLogger(Pop3BackendLogin.class);
     private static final int MAX_LINE = 8192;
@@ -61,7 +57,7 @@ final class Pop3BackendLogin implements BackendHandler {
     private final String targetName;
     /** Where the connection went, kept for the log after it is closed. */
     private InetSocketAddress backendAddress;
-    private final FailureListener listener;
+    private final Consumer<BackendLoginResult> done;
     private final LineFramer framer;
     /** Capability names (first words) of the backend's CAPA reply. */
     private final Set<String> capabilities = new HashSet<>();
@@ -74,28 +70,28 @@ final class Pop3BackendLogin implements BackendHandler {
      * @param session     the client's session
      * @param credentials how to log in
      * @param startTls    whether to upgrade the connection with STLS before logging in
-     * @param listener    told about failures; success ends in {@link ClientSession#startRelay}
+     * @param done        told how it ended, once
      */
-    Pop3BackendLogin(ClientSession session, BackendCredentials credentials, boolean startTls, FailureListener listener) {
+    Pop3BackendLogin(ClientSession session, BackendCredentials credentials, boolean startTls, Consumer<BackendLoginResult> done) {
         this(session, credentials, new BackendTarget(List.of("-"), 0, startTls ? TlsMode.STARTTLS : TlsMode.PLAIN, null),
-                listener);
+                done);
     }
 
     /**
      * @param session     the client's session
      * @param credentials how to log in
      * @param target      where the session connects: STLS or not, and whether to forward the client's address
-     * @param listener    told about failures; success ends in {@link ClientSession#startRelay}
+     * @param done        told how it ended, once
      */
     Pop3BackendLogin(ClientSession session, BackendCredentials credentials, BackendTarget target,
-                     FailureListener listener) {
+                     Consumer<BackendLoginResult> done) {
         this.session = session;
         this.credentials = credentials;
         this.startTls = target.tls() == TlsMode.STARTTLS;
         this.forwardClient = target.forwardClient();
         this.targetName = String.join(",", target.hosts()) + ":"
                 + (target.port() > 0 ? target.port() : Pop3Protocol.instance().defaultBackendPort());
-        this.listener = listener;
+        this.done = done;
         // never above what the core buffers of one unfinished line, or it would close the session
         // (a bare EOF to the client) before this saw TOO_LONG and answered -ERR [SYS/TEMP]
         this.framer = new LineFramer((int) Math.min(MAX_LINE,
@@ -103,11 +99,17 @@ final class Pop3BackendLogin implements BackendHandler {
     }
 
     /** Stops the login because the client has gone: closes the backend and reports nothing. */
-    void abort() {
+    @Override
+    public void abandon() {
         step = Step.DONE;
-        if (connection != null) {
-            connection.close();
-            connection = null;
+        closeConnection();
+    }
+
+    private void closeConnection() {
+        BackendConnection open = connection;
+        connection = null;
+        if (open != null) {
+            open.close();
         }
     }
 
@@ -149,8 +151,7 @@ final class Pop3BackendLogin implements BackendHandler {
         if (step == Step.DONE) {
             return;
         }
-        LOG.info("session={} msg=\"POP3 backend login failed\" backend={} reason={}", session.id(),
-                io.github.mailproxy.Logfmt.value(targetName), io.github.mailproxy.Logfmt.value("unreachable: " + cause));
+        // the core has logged which hosts it could not reach
         fail(UNAVAILABLE, Outcome.TEMPORARY_FAILURE, null);
     }
 
@@ -329,15 +330,9 @@ final class Pop3BackendLogin implements BackendHandler {
 
     private void succeed(byte[] okLine) {
         step = Step.DONE;
-        byte[] reply = new byte[okLine.length + 2];
-        System.arraycopy(okLine, 0, reply, 0, okLine.length);
-        reply[okLine.length] = '\r';
-        reply[okLine.length + 1] = '\n';
-        session.write(reply);
-        session.outcome(Outcome.PROXIED);
         BackendConnection backend = connection;
         connection = null;
-        session.startRelay(backend);
+        done.accept(new BackendLoginResult.LoggedIn(backend, null, okLine));
     }
 
     private void fail(String message, Outcome outcome, String logReason) {
@@ -346,11 +341,9 @@ final class Pop3BackendLogin implements BackendHandler {
                     io.github.mailproxy.Logfmt.value(backendName()), io.github.mailproxy.Logfmt.value(logReason));
         }
         step = Step.DONE;
-        if (connection != null) {
-            connection.close();
-            connection = null;
-        }
-        listener.backendLoginFailed(message, outcome);
+        closeConnection();
+        done.accept(outcome == Outcome.AUTH_FAILED ? new BackendLoginResult.Refused()
+                : new BackendLoginResult.Unavailable(message.equals(IN_USE) ? IN_USE_CODE : null));
     }
 
     private void send(String command, Step next) {
@@ -365,13 +358,8 @@ final class Pop3BackendLogin implements BackendHandler {
 
     /** @return the backend's address as {@code host:port}, for the log */
     private String backendName() {
-        if (backendAddress == null || backendAddress.getAddress() == null) {
-            return targetName;
-        }
-        String ip = backendAddress.getAddress().getHostAddress();
-        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + backendAddress.getPort();
+        return BackendConnection.logName(backendAddress, targetName);
     }
-
 
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);

@@ -6,13 +6,15 @@ import io.github.mailproxy.CapabilityFilter;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswordScheme;
 import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientInput;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.CramMd5;
+import io.github.mailproxy.spi.LoginFlow;
+import io.github.mailproxy.spi.LoginReplies;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.VerifiedSasl;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -27,13 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The POP3 AUTHORIZATION state (RFC 1939 section 4) of one client session: greeting, CAPA
  * (RFC 2449), USER/PASS, APOP (RFC 1939 section 7), AUTH (RFC 5034), STLS (RFC 2595) and QUIT;
- * every other command gets {@code -ERR}. A login goes to the session's auth service; a proxied one
- * continues in {@link Pop3BackendLogin}. AUTH CRAM-MD5 and SCRAM-SHA-1/256 and APOP, which the proxy
+ * every other command gets {@code -ERR}. A login goes to the {@link LoginFlow}, with the POP3 wording
+ * of its replies; a proxied one continues in {@link Pop3BackendLogin}. AUTH CRAM-MD5 and SCRAM-SHA-1/256 and APOP, which the proxy
  * verifies itself against the stored password (master-user mode), run through {@link VerifiedSasl} and
  * {@link ApopDigest}. Commands the client pipelined behind a login stay in the input and reach the
  * backend through the relay.
  */
-final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.FailureListener {
+final class Pop3ClientHandler implements ClientHandler {
 
     static final String GREETING = "+OK mailproxy ready.";
     /** The greeting to a trusted client: Dovecot's pop3-login offers XCLIENT this way. */
@@ -58,8 +60,6 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         READY,
         /** Reading SASL responses. */
         SASL,
-        /** Input paused while the auth service or the backend login works. */
-        LOGGING_IN,
         /** Logged out, closed, or relaying: nothing more to do here. */
         DONE
     }
@@ -73,7 +73,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
     private VerifiedSasl verified;
     /** The greeting's APOP timestamp, or {@code null} when APOP is not offered. */
     private String apopTimestamp;
-    private Pop3BackendLogin backendLogin;
+    private final LoginFlow flow;
     private int errors;
     /** The user name's bytes as the client sent them with USER. */
     private byte[] pendingUserBytes;
@@ -84,6 +84,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
     Pop3ClientHandler(ClientSession session) {
         this.session = session;
         this.reader = new Pop3CommandReader(session.settings().maxLineLength());
+        this.flow = new LoginFlow(session, Pop3Protocol.instance());
     }
 
     @Override
@@ -100,7 +101,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     @Override
     public void onInput(ByteBuffer in) {
-        while (state == State.READY || state == State.SASL) {
+        while ((state == State.READY || state == State.SASL) && !flow.busy()) {
             Pop3Command command = reader.next(in, state == State.SASL);
             if (command == null) {
                 return;
@@ -135,7 +136,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         state = State.DONE;
         sasl = null;
         verified = null;
-        abortBackendLogin();
+        flow.abandon();
     }
 
     /** @return false when the handler must return at once (STLS) */
@@ -147,7 +148,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         } else if (command instanceof Pop3Command.Pass p) {
             pass(p.password(), p.bytes());
         } else if (command instanceof Pop3Command.Xclient x && session.clientTrusted()) {
-            xclient(x.arguments());
+            xclient(x);
         } else if (command instanceof Pop3Command.Auth a) {
             auth(a);
         } else if (command instanceof Pop3Command.Apop a) {
@@ -231,63 +232,22 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     /**
      * Dovecot's {@code XCLIENT} from a trusted client (webmail, another proxy): {@code ADDR} and
-     * {@code PORT} name the client it speaks for, {@code TTL} the proxy hops left; other parameters
-     * ({@code SESSION}, {@code FORWARD}, ...) are accepted and ignored. Nothing is applied unless
-     * every known parameter is valid.
+     * {@code PORT} name the client it speaks for, {@code TTL} the proxy hops left. Nothing is
+     * applied unless every known parameter is valid.
      */
-    private void xclient(String arguments) {
-        InetAddress address = null;
-        int port = 0;
-        int ttl = -1;
-        for (String parameter : arguments.strip().split(" +")) {
-            int eq = parameter.indexOf('=');
-            if (parameter.isEmpty() || eq <= 0) {
-                continue;
-            }
-            String name = parameter.substring(0, eq).toUpperCase(Locale.ROOT);
-            String value = parameter.substring(eq + 1);
-            switch (name) {
-                case "ADDR" -> {
-                    address = ClientInput.ipLiteral(value).orElse(null);
-                    if (address == null) {
-                        error("Invalid parameters.");
-                        return;
-                    }
-                }
-                case "PORT" -> {
-                    port = number(value);
-                    if (port < 0 || port > 65535) {
-                        error("Invalid parameters.");
-                        return;
-                    }
-                }
-                case "TTL" -> {
-                    ttl = number(value);
-                    if (ttl < 0) {
-                        error("Invalid parameters.");
-                        return;
-                    }
-                }
-                default -> {
-                    // SESSION, FORWARD, LOGIN, CLIENT-TRANSPORT: nothing the proxy uses
-                }
-            }
+    private void xclient(Pop3Command.Xclient command) {
+        Optional<Pop3Command.Xclient.Fields> fields = command.fields();
+        if (fields.isEmpty()) {
+            error("Invalid parameters.");
+            return;
         }
-        if (address != null) {
-            session.originatingClient(new InetSocketAddress(address, port));
+        if (fields.get().address() != null) {
+            session.originatingClient(new InetSocketAddress(fields.get().address(), fields.get().port()));
         }
-        if (ttl >= 0) {
-            session.incomingProxyTtl(ttl);
+        if (fields.get().ttl() >= 0) {
+            session.incomingProxyTtl(fields.get().ttl());
         }
         reply("+OK");
-    }
-
-    /** @return a small non-negative decimal number, or -1 */
-    private static int number(String s) {
-        if (s.isEmpty() || s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        return Integer.parseInt(s);
     }
 
     /** RFC 5034 section 4. */
@@ -328,7 +288,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     /** Starts CRAM-MD5 or SCRAM; the server speaks first in CRAM-MD5, so it takes no initial response. */
     private void startVerified(String mechanism, String initialResponse) {
-        VerifiedSasl exchange = VerifiedSasl.start(session, new VerifiedHost(), mechanism);
+        VerifiedSasl exchange = flow.startVerified(mechanism, new Replies());
         if (initialResponse != null && exchange.serverFirst()) {
             error("This mechanism does not take an initial response.");
             return;
@@ -365,36 +325,27 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         pendingUser = null;
         String timestamp = apopTimestamp;
         AuthRequest request = session.authRequest(command.user(), null, APOP);
-        state = State.LOGGING_IN;
-        session.pauseInput();
-        session.user(command.user());
-        session.lookup(request).whenComplete((found, failure) -> guarded(() -> {
-            if (state != State.LOGGING_IN) {
-                return; // the client left meanwhile
-            }
-            PassDbResult result = failure == null && found != null
-                    ? found : PassDbResult.temporaryFailure("passdb lookup failed");
-            apopLookedUp(request, result, timestamp, command.digest());
-        }));
+        Replies replies = new Replies();
+        flow.lookup(request, replies, result -> apopLookedUp(request, result, timestamp, command.digest(), replies));
     }
 
-    private void apopLookedUp(AuthRequest request, PassDbResult result, String timestamp, String digest) {
+    private void apopLookedUp(AuthRequest request, PassDbResult result, String timestamp, String digest, Replies replies) {
         if (!result.isFound() || result.flag(PassDbResult.NOPASSWORD)) {
             // unknown users and PassDb failures get the strategy's own answer, with its delay
-            awaitDecision(session.authorize(request, result));
+            flow.decide(session.authorize(request, result), replies);
             return;
         }
         String stored = result.field(PassDbResult.PASSWORD).orElse("");
         PasswordScheme.Verdict verdict = stored.isEmpty() ? PasswordScheme.Verdict.MISMATCH
                 : ApopDigest.verify(session.passwordScheme(), stored, timestamp, digest);
         switch (verdict) {
-            case MATCH -> awaitDecision(session.authorize(request.verified(), result));
-            case MISMATCH -> delayedAuthFailed();
+            case MATCH -> flow.decide(session.authorize(request.verified(), result), replies);
+            case MISMATCH -> flow.refuse(replies);
             case UNSUPPORTED_MECHANISM -> {
                 LOG.info("session {}: APOP needs a plaintext stored password; login refused", session.id());
-                delayedAuthFailed();
+                flow.refuse(replies);
             }
-            case UNKNOWN_SCHEME, MALFORMED -> loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
+            case UNKNOWN_SCHEME, MALFORMED -> flow.unavailable(replies);
         }
     }
 
@@ -453,112 +404,8 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
 
     /** The bytes the client sent go along for the backend (password forwarding sends them unchanged). */
     private void login(String user, byte[] userBytes, String password, byte[] passwordBytes, String mechanism) {
-        session.user(user);
         AuthRequest request = session.authRequest(user, password, mechanism).withClientBytes(userBytes, passwordBytes);
-        awaitDecision(session.authenticate(request));
-    }
-
-    /** Pauses input until the auth service has decided, then acts on its decision. */
-    private void awaitDecision(CompletionStage<AuthDecision> decision) {
-        state = State.LOGGING_IN;
-        session.pauseInput();
-        decision.whenComplete((d, failure) -> guarded(() -> {
-            if (state != State.LOGGING_IN) {
-                return; // the client left meanwhile
-            }
-            if (failure != null || d == null) {
-                // the exception's text may carry what the PassDb was given: log its type only
-                LOG.warn("session {}: authentication failed unexpectedly: {}", session.id(), failure.getClass().getName());
-                loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
-            } else {
-                onDecision(d);
-            }
-        }));
-    }
-
-    /** Refuses a login the auth service never decided, after the same delay as every other refusal. */
-    private void delayedAuthFailed() {
-        state = State.LOGGING_IN;
-        session.pauseInput();
-        session.afterFailureDelay(() -> guarded(() -> {
-            if (state == State.LOGGING_IN) {
-                loginFailed(Pop3BackendLogin.AUTH_FAILED, Outcome.AUTH_FAILED);
-            }
-        }));
-    }
-
-    /**
-     * Runs code that completes a stage or a delay, where an exception would vanish: a bug costs this
-     * session only, and the client learns nothing of it.
-     */
-    private void guarded(Runnable code) {
-        try {
-            code.run();
-        } catch (RuntimeException e) {
-            LOG.error("session {}: internal error in the POP3 pre-login handler", session.id(), e);
-            if (state != State.DONE) {
-                state = State.DONE;
-                sasl = null;
-                verified = null;
-                abortBackendLogin();
-                reply("-ERR Internal server error.");
-                session.close();
-            }
-        }
-    }
-
-    private void onDecision(AuthDecision decision) {
-        if (decision instanceof AuthDecision.Proxy p) {
-            backendLogin = new Pop3BackendLogin(session, p.credentials(), p.target(), this);
-            session.connectBackend(p.target(), backendLogin);
-        } else if (decision instanceof AuthDecision.Reject r) {
-            switch (r.failure()) {
-                case AUTH_FAILED -> loginFailed(Pop3BackendLogin.AUTH_FAILED, Outcome.AUTH_FAILED);
-                case TEMPORARY -> loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
-                case MECHANISM_NOT_SUPPORTED -> loginFailed("Unsupported authentication mechanism.", Outcome.AUTH_FAILED);
-                case LOGIN_DISABLED -> {
-                    String reason = r.reason() == null ? "" : oneLine(r.reason());
-                    loginFailed("[AUTH] " + (reason.isEmpty() ? "Login disabled." : reason), Outcome.AUTH_FAILED);
-                }
-            }
-        } else if (decision instanceof AuthDecision.Referral) {
-            // POP3 has no login referrals (RFC 2221 is IMAP only); Dovecot refuses the same way
-            loginFailed("[AUTH] Login is not possible on this server.", Outcome.AUTH_FAILED);
-        } else {
-            // AuthDecision.Local: serving a user in-process is not offered for POP3 yet
-            loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
-        }
-    }
-
-    @Override
-    public void backendLoginFailed(String message, Outcome outcome) {
-        backendLogin = null;
-        if (state != State.LOGGING_IN) {
-            return;
-        }
-        if (outcome == Outcome.AUTH_FAILED) {
-            // a password the backend refused must look like one the PassDb refused: same delay
-            session.afterFailureDelay(() -> {
-                if (state == State.LOGGING_IN) {
-                    loginFailed(message, outcome);
-                }
-            });
-        } else {
-            loginFailed(message, outcome);
-        }
-    }
-
-    private void loginFailed(String message, Outcome outcome) {
-        session.outcome(outcome);
-        state = State.READY;
-        if (outcome == Outcome.TEMPORARY_FAILURE) {
-            reply("-ERR " + message); // the client's fault only when its credentials were wrong
-        } else {
-            error(message);
-        }
-        if (state == State.READY) {
-            session.resumeInput();
-        }
+        flow.authenticate(request, new Replies());
     }
 
     /** Replies {@code -ERR message} and disconnects the client after too many of them. */
@@ -566,6 +413,7 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         reply("-ERR " + message);
         if (++errors >= session.settings().maxBadCommands()) {
             state = State.DONE;
+            flow.abandon();
             reply("-ERR Too many invalid commands.");
             session.close();
         }
@@ -578,16 +426,9 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         state = State.DONE;
         sasl = null;
         verified = null;
-        abortBackendLogin();
+        flow.abandon();
         session.outcome(outcome);
         reply(line);
-    }
-
-    private void abortBackendLogin() {
-        if (backendLogin != null) {
-            backendLogin.abort();
-            backendLogin = null;
-        }
     }
 
     private void reply(String line) {
@@ -604,49 +445,74 @@ final class Pop3ClientHandler implements ClientHandler, Pop3BackendLogin.Failure
         return sb.toString().strip();
     }
 
-    /** Lets a {@link VerifiedSasl} exchange drive the POP3 side: continuations, pauses and the final reply. */
-    private final class VerifiedHost implements VerifiedSasl.Host {
+    /** The POP3 wording of how a login ended: {@code -ERR} with RFC 3206 response codes. */
+    private final class Replies implements LoginReplies {
         @Override
-        public void challenge(String base64) {
-            boolean waiting = state == State.LOGGING_IN;
-            state = State.SASL;
-            reply("+ " + base64);
-            if (waiting) {
-                session.resumeInput();
-            }
+        public void authFailed() {
+            error(Pop3BackendLogin.AUTH_FAILED); // the client's fault: counts towards the bad-command limit
         }
 
         @Override
-        public void await() {
-            state = State.LOGGING_IN;
-            session.pauseInput();
+        public void temporaryFailure(String reason) {
+            reply("-ERR " + TEMPORARY_FAILURE);
         }
 
         @Override
-        public void refuse() {
-            endSasl();
-            delayedAuthFailed();
+        public void mechanismNotSupported(String reason) {
+            error("Unsupported authentication mechanism.");
+        }
+
+        @Override
+        public void loginDisabled(String reason) {
+            String text = reason == null ? "" : oneLine(reason);
+            error("[AUTH] " + (text.isEmpty() ? "Login disabled." : text));
+        }
+
+        /** POP3 has no login referrals (RFC 2221 is IMAP only); Dovecot refuses the same way. */
+        @Override
+        public void referral(AuthDecision.Referral referral) {
+            session.outcome(Outcome.AUTH_FAILED);
+            error("[AUTH] Login is not possible on this server.");
         }
 
         @Override
         public void unavailable() {
-            endSasl();
-            loginFailed(TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
+            reply("-ERR " + TEMPORARY_FAILURE);
         }
 
         @Override
-        public void decided(CompletionStage<AuthDecision> decision) {
-            endSasl();
-            awaitDecision(decision);
+        public void backendUnavailable(String code) {
+            reply("-ERR " + (Pop3BackendLogin.IN_USE_CODE.equals(code) ? Pop3BackendLogin.IN_USE : Pop3BackendLogin.UNAVAILABLE));
+        }
+
+        /** The backend's own {@code +OK} line. */
+        @Override
+        public void loggedIn(BackendLoginResult.LoggedIn result) {
+            state = State.DONE;
+            byte[] line = result.backendReply();
+            byte[] reply = java.util.Arrays.copyOf(line, line.length + 2);
+            reply[line.length] = '\r';
+            reply[line.length + 1] = '\n';
+            session.write(reply);
         }
 
         @Override
-        public void resume(VerifiedSasl exchange, Runnable step) {
-            guarded(() -> {
-                if (state == State.LOGGING_IN && verified == exchange) {
-                    step.run();
-                }
-            });
+        public void challenge(String base64) {
+            state = State.SASL;
+            reply("+ " + base64);
+        }
+
+        @Override
+        public void saslEnded() {
+            endSasl();
+        }
+
+        @Override
+        public void internalError() {
+            state = State.DONE;
+            sasl = null;
+            verified = null;
+            reply("-ERR Internal server error.");
         }
     }
 }

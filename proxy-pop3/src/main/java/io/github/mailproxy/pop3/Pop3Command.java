@@ -107,6 +107,67 @@ sealed interface Pop3Command {
         public Xclient {
             Objects.requireNonNull(arguments, "arguments");
         }
+
+        /**
+         * What a trusted client says with XCLIENT.
+         *
+         * @param address the originating client's address, or {@code null} when not given
+         * @param port    its port, 0 when not given
+         * @param ttl     the proxy hops left, or -1 when not given
+         */
+        record Fields(java.net.InetAddress address, int port, int ttl) {
+        }
+
+        /**
+         * Reads {@code ADDR}, {@code PORT} and {@code TTL}; other parameters ({@code SESSION},
+         * {@code FORWARD}, ...) are accepted and ignored, as Dovecot does.
+         *
+         * @return the fields, or empty when a known parameter is invalid: then none applies
+         */
+        java.util.Optional<Fields> fields() {
+            java.net.InetAddress address = null;
+            int port = 0;
+            int ttl = -1;
+            for (String parameter : arguments.strip().split(" +")) {
+                int eq = parameter.indexOf('=');
+                if (parameter.isEmpty() || eq <= 0) {
+                    continue;
+                }
+                String value = parameter.substring(eq + 1);
+                switch (parameter.substring(0, eq).toUpperCase(java.util.Locale.ROOT)) {
+                    case "ADDR" -> {
+                        address = io.github.mailproxy.spi.ClientInput.ipLiteral(value).orElse(null);
+                        if (address == null) {
+                            return java.util.Optional.empty();
+                        }
+                    }
+                    case "PORT" -> {
+                        port = number(value);
+                        if (port < 0 || port > 65535) {
+                            return java.util.Optional.empty();
+                        }
+                    }
+                    case "TTL" -> {
+                        ttl = number(value);
+                        if (ttl < 0) {
+                            return java.util.Optional.empty();
+                        }
+                    }
+                    default -> {
+                        // SESSION, FORWARD, LOGIN, CLIENT-TRANSPORT: nothing the proxy uses
+                    }
+                }
+            }
+            return java.util.Optional.of(new Fields(address, port, ttl));
+        }
+
+        /** @return a small non-negative decimal number, or -1 */
+        private static int number(String s) {
+            if (s.isEmpty() || s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return -1;
+            }
+            return Integer.parseInt(s);
+        }
     }
 
     /**

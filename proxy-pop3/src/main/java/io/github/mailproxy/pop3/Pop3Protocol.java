@@ -1,11 +1,16 @@
 package io.github.mailproxy.pop3;
 
+import io.github.mailproxy.BackendCredentials;
+import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.Listener;
 import io.github.mailproxy.TlsMode;
+import io.github.mailproxy.spi.BackendLogin;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.Protocol;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -84,5 +89,11 @@ public final class Pop3Protocol implements Protocol {
     @Override
     public ClientHandler newClientHandler(ClientSession session) {
         return new Pop3ClientHandler(session);
+    }
+
+    @Override
+    public BackendLogin newBackendLogin(ClientSession session, BackendCredentials credentials, BackendTarget target,
+                                        Consumer<BackendLoginResult> done) {
+        return new Pop3BackendLogin(session, credentials, target, done);
     }
 }

@@ -7,6 +7,7 @@ import io.github.mailproxy.BackendCredentials.Mechanism;
 import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.spi.BackendLoginResult;
 import io.github.mailproxy.spi.Sasl;
 import io.github.mailproxy.spi.SessionSettings;
 import io.github.mailproxy.testing.FakeBackendConnection;
@@ -26,12 +27,27 @@ class Pop3BackendLoginTest {
     private final List<Outcome> failureOutcomes = new ArrayList<>();
 
     private Pop3BackendLogin login(BackendCredentials credentials) {
-        Pop3BackendLogin login = new Pop3BackendLogin(session, credentials, false, (message, outcome) -> {
-            failures.add(message);
-            failureOutcomes.add(outcome);
-        });
+        Pop3BackendLogin login = new Pop3BackendLogin(session, credentials, false, this::ended);
         login.onConnected(backend);
         return login;
+    }
+
+    /**
+     * Takes the result as the login flow does (tested in LoginFlowTest): a success is answered with
+     * the backend's line and relayed; a failure is recorded as the text the client would get.
+     */
+    private void ended(BackendLoginResult result) {
+        if (result instanceof BackendLoginResult.LoggedIn ok) {
+            session.outcome(Outcome.PROXIED);
+            session.write(new String(ok.backendReply(), StandardCharsets.UTF_8) + "\r\n");
+            session.startRelay(ok.connection());
+        } else if (result instanceof BackendLoginResult.Unavailable u) {
+            failures.add(Pop3BackendLogin.IN_USE_CODE.equals(u.code()) ? Pop3BackendLogin.IN_USE : UNAVAILABLE);
+            failureOutcomes.add(Outcome.TEMPORARY_FAILURE);
+        } else {
+            failures.add("[AUTH] Authentication failed.");
+            failureOutcomes.add(Outcome.AUTH_FAILED);
+        }
     }
 
     @Test
@@ -175,11 +191,11 @@ class Pop3BackendLoginTest {
         backend.reply(login, "+OK\r\n-ERR [SYS/TEMP] storage down\r\n");
         FakeBackendConnection second = new FakeBackendConnection();
         Pop3BackendLogin other = new Pop3BackendLogin(session, new BackendCredentials("a", null, "p", Mechanism.PLAIN), false,
-                (message, outcome) -> failures.add(message));
+                this::ended);
         other.onConnected(second);
         second.reply(other, "+OK\r\n-ERR [IN-USE] locked\r\n");
         assertThat(failures).containsExactly(UNAVAILABLE, "[IN-USE] Mailbox is in use by another session.");
-        assertThat(failureOutcomes).containsExactly(Outcome.TEMPORARY_FAILURE);
+        assertThat(failureOutcomes).containsExactly(Outcome.TEMPORARY_FAILURE, Outcome.TEMPORARY_FAILURE);
     }
 
     @Test
@@ -216,7 +232,7 @@ class Pop3BackendLoginTest {
     @Test
     void connectFailureIsATemporaryFailure() {
         Pop3BackendLogin login = new Pop3BackendLogin(session, BackendCredentials.forwarding("a", "b"), false,
-                (message, outcome) -> failures.add(message));
+                this::ended);
         login.onConnectFailed(new ConnectException("Connection refused"));
         assertThat(failures).containsExactly(UNAVAILABLE);
     }
@@ -232,8 +248,8 @@ class Pop3BackendLoginTest {
     @Test
     void abortedLoginClosesALateConnection() {
         Pop3BackendLogin login = new Pop3BackendLogin(session, BackendCredentials.forwarding("a", "b"), false,
-                (message, outcome) -> failures.add(message));
-        login.abort();
+                this::ended);
+        login.abandon();
         login.onConnected(backend);
         assertThat(backend.closed).isTrue();
         login.onConnectFailed(new ConnectException("late"));
@@ -243,7 +259,7 @@ class Pop3BackendLoginTest {
     @Test
     void stlsComesBeforeCapaAndLogin() {
         Pop3BackendLogin login = new Pop3BackendLogin(session, BackendCredentials.forwarding("alice", "pw"), true,
-                (message, outcome) -> failures.add(message));
+                this::ended);
         login.onConnected(backend);
         backend.reply(login, "+OK ready\r\n");
         assertThat(backend.take()).isEqualTo("STLS\r\n");
@@ -262,7 +278,7 @@ class Pop3BackendLoginTest {
     @Test
     void refusedStlsIsATemporaryFailure() {
         Pop3BackendLogin login = new Pop3BackendLogin(session, BackendCredentials.forwarding("alice", "pw"), true,
-                (message, outcome) -> failures.add(message));
+                this::ended);
         login.onConnected(backend);
         backend.reply(login, "+OK ready\r\n-ERR no TLS here\r\n");
         assertThat(failures).containsExactly(UNAVAILABLE);
@@ -282,7 +298,7 @@ class Pop3BackendLoginTest {
     void proxyNotTrustedSendsNoXclient() {
         session.settings = new SessionSettings(8192, 8192, 10, true, 5);
         Pop3BackendLogin login = new Pop3BackendLogin(session, new BackendCredentials("alice", null, "pw", Mechanism.LOGIN),
-                new BackendTarget(List.of("192.0.2.1"), 110, TlsMode.PLAIN, null, false, false), (m, o) -> { });
+                new BackendTarget(List.of("192.0.2.1"), 110, TlsMode.PLAIN, null, false, false), r -> { });
         login.onConnected(backend);
         backend.reply(login, "+OK [XCLIENT] ready\r\n");
         assertThat(backend.take()).isEqualTo("USER alice\r\n");

@@ -205,4 +205,15 @@ class Pop3CommandReaderTest {
         assertThat(read("XCLIENT ADDR=203.0.113.9 PORT=4444\r\nxclient\r\n")).containsExactly(
                 new Pop3Command.Xclient("ADDR=203.0.113.9 PORT=4444"), new Pop3Command.Xclient(""));
     }
+
+    @Test
+    void xclientFieldsAreReadAndOneBadKnownFieldVoidsThemAll() throws Exception {
+        Pop3Command.Xclient.Fields fields = new Pop3Command.Xclient("ADDR=192.0.2.9 port=4711 SESSION=x TTL=3 FORWARD=abc")
+                .fields().orElseThrow();
+        assertThat(fields).isEqualTo(new Pop3Command.Xclient.Fields(java.net.InetAddress.getByName("192.0.2.9"), 4711, 3));
+        assertThat(new Pop3Command.Xclient("").fields()).contains(new Pop3Command.Xclient.Fields(null, 0, -1));
+        for (String bad : List.of("ADDR=example.org", "ADDR=192.0.2.9 PORT=70000", "TTL=-1", "PORT=x", "TTL=")) {
+            assertThat(new Pop3Command.Xclient(bad).fields()).as(bad).isEmpty();
+        }
+    }
 }

@@ -1,0 +1,300 @@
+package io.github.mailproxy.internal;
+
+import io.github.mailproxy.AuthDecision;
+import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.BackendTarget;
+import io.github.mailproxy.CapabilityFilter;
+import io.github.mailproxy.PassDbResult;
+import io.github.mailproxy.PasswordScheme;
+import io.github.mailproxy.PlaintextAuth;
+import io.github.mailproxy.SessionEvent.Outcome;
+import io.github.mailproxy.spi.BackendConnection;
+import io.github.mailproxy.spi.BackendHandler;
+import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.SessionSettings;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session as the protocol module sees it ({@link ClientSession}): the client's identity and
+ * policies from the server's configuration, and the calls that go on to the {@link Session} (I/O),
+ * the {@link AuthService} and the {@link BackendConnector}. Called on the session's loop only.
+ */
+final class ClientSessionView implements ClientSession, AuthService.Caller {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSessionView.class);
+
+    private final Session session;
+    private final EngineConfig config;
+    private final SessionSettings settings;
+    private final AuthService.Client auth;
+    /** The address the connection comes from, as accepted: what connection limits count. */
+    private final InetSocketAddress peerAddress;
+    private final InetSocketAddress localAddress;
+    private final boolean trusted;
+    /** The client's address as the session reports it: the peer, or the client a trusted peer speaks for. */
+    private InetSocketAddress clientAddress;
+    private int incomingProxyTtl = -1;
+    private String user;
+    private Outcome outcome = Outcome.NO_LOGIN;
+
+    /**
+     * @param session      the session
+     * @param engine       the server
+     * @param peerAddress  the address the connection comes from
+     * @param localAddress the address it was accepted on
+     */
+    ClientSessionView(Session session, Engine engine, InetSocketAddress peerAddress, InetSocketAddress localAddress) {
+        this.session = session;
+        this.config = engine.config();
+        this.settings = engine.sessionSettings();
+        this.peerAddress = peerAddress;
+        this.localAddress = localAddress;
+        this.clientAddress = peerAddress;
+        this.trusted = config.loginTrustedNetworks().contains(peerAddress.getAddress());
+        this.auth = engine.authService().client(this);
+    }
+
+    @Override
+    public String id() {
+        return session.sessionId();
+    }
+
+    @Override
+    public String sessionId() {
+        return session.sessionId();
+    }
+
+    @Override
+    public java.util.concurrent.Executor loop() {
+        return session.loop();
+    }
+
+    @Override
+    public java.net.InetAddress clientIp() {
+        return clientAddress.getAddress();
+    }
+
+    @Override
+    public boolean trusted() {
+        return trusted;
+    }
+
+    @Override
+    public boolean open() {
+        return session.open();
+    }
+
+    /** @return the address the connection was accepted from, whatever a trusted client says */
+    InetSocketAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /** A login went through: the client's address loses its auth penalty. */
+    void loginSucceeded() {
+        auth.succeeded();
+    }
+
+    @Override
+    public String protocol() {
+        return session.protocol();
+    }
+
+    @Override
+    public InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public boolean clientTrusted() {
+        return trusted;
+    }
+
+    @Override
+    public void originatingClient(InetSocketAddress address) {
+        if (!trusted) {
+            LOG.info("session {}: ignoring the originating address of an untrusted client", id());
+            return;
+        }
+        clientAddress = address;
+    }
+
+    @Override
+    public void incomingProxyTtl(int ttl) {
+        if (clientTrusted()) {
+            incomingProxyTtl = Math.max(0, ttl);
+        }
+    }
+
+    @Override
+    public int proxyTtl() {
+        return incomingProxyTtl >= 0 ? incomingProxyTtl : config.proxyTtl();
+    }
+
+    @Override
+    public boolean secured() {
+        return session.secured();
+    }
+
+    @Override
+    public boolean startTlsAvailable() {
+        return session.startTlsAvailable();
+    }
+
+    @Override
+    public boolean plaintextAuthAllowed() {
+        PlaintextAuth policy = config.plaintextAuth();
+        return switch (policy) {
+            case ALWAYS -> true;
+            case TLS_ONLY -> secured();
+            // as Dovecot's "secured": the connection itself (not a client a trusted peer names) is
+            // encrypted, local, or from the login trusted networks
+            case TLS_OR_LOOPBACK -> secured() || peerAddress.getAddress().isLoopbackAddress() || trusted;
+        };
+    }
+
+    @Override
+    public Set<String> mechanisms() {
+        Set<String> all = config.authStrategy().mechanisms();
+        if (plaintextAuthAllowed()) {
+            return all;
+        }
+        Set<String> kept = new LinkedHashSet<>(all);
+        kept.remove("PLAIN");
+        kept.remove("LOGIN");
+        return kept;
+    }
+
+    @Override
+    public SessionSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public List<String> filterCapabilities(CapabilityFilter.Phase phase, List<String> capabilities) {
+        return config.capabilityFilter().filter(phase, protocol(), capabilities);
+    }
+
+    @Override
+    public void write(byte[] bytes) {
+        session.write(bytes);
+    }
+
+    @Override
+    public void write(String text) {
+        session.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void pauseInput() {
+        session.pauseInput();
+    }
+
+    @Override
+    public void resumeInput() {
+        session.resumeInput();
+    }
+
+    @Override
+    public void startTls() {
+        session.startTls();
+    }
+
+    @Override
+    public AuthRequest authRequest(String user, String password, String mechanism) {
+        return new AuthRequest(protocol(), user, password, mechanism, clientAddress(), localAddress(), secured(), id());
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
+        return auth.authenticate(request);
+    }
+
+    @Override
+    public CompletionStage<PassDbResult> lookup(AuthRequest request) {
+        return auth.lookup(request);
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result) {
+        return auth.authorize(request, result);
+    }
+
+    @Override
+    public PasswordScheme passwordScheme() {
+        return config.authStrategy().passwordScheme();
+    }
+
+    @Override
+    public <T> CompletionStage<T> offload(Supplier<T> work) {
+        return auth.offload(work);
+    }
+
+    @Override
+    public void afterFailureDelay(Runnable reply) {
+        auth.afterFailureDelay(reply);
+    }
+
+    @Override
+    public void user(String user) {
+        this.user = user;
+    }
+
+    @Override
+    public void outcome(Outcome outcome) {
+        this.outcome = outcome;
+    }
+
+    /**
+     * Reports the closed session to the server's session listener.
+     *
+     * @param backendAddress the backend connected last, or null
+     * @param relayed        whether the relay ran
+     * @param clientBytes    bytes relayed from the client
+     * @param backendBytes   bytes relayed from the backend
+     * @param duration       how long the session lasted
+     */
+    void reportClosed(InetSocketAddress backendAddress, boolean relayed, long clientBytes, long backendBytes,
+                      java.time.Duration duration) {
+        io.github.mailproxy.SessionEvent event = new io.github.mailproxy.SessionEvent(id(), protocol(), user,
+                clientAddress, relayed || outcome == Outcome.PROXIED ? backendAddress : null, clientBytes, backendBytes,
+                duration, outcome);
+        try {
+            config.sessionListener().sessionClosed(event);
+        } catch (RuntimeException e) {
+            LOG.warn("session listener failed", e);
+        }
+    }
+
+    @Override
+    public void connectBackend(BackendTarget target, BackendHandler handler) {
+        session.connectBackend(target, handler, proxyTtl());
+    }
+
+    @Override
+    public void startRelay(BackendConnection backend) {
+        session.startRelay(backend);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+
+    @Override
+    public String toString() {
+        return session.toString();
+    }
+}
