@@ -49,7 +49,6 @@ public final class Engine {
     private LoopWatchdog watchdog;
     private final AtomicInteger openSessions = new AtomicInteger();
     /** Connections accepted and not yet closed, counted from accept on (sessions are counted once opened). */
-    private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicLong totalSessions = new AtomicLong();
     private final AtomicInteger buffersInUse = new AtomicInteger();
     private final AtomicInteger buffersPooled = new AtomicInteger();
@@ -64,16 +63,11 @@ public final class Engine {
     private final SecureRandom random = new SecureRandom();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<Integer> boundPorts = new ArrayList<>();
-    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Integer> connectionsPerIp =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, AtomicInteger> loginsPerIp;
+    private final Admission admission;
     private final AuthPenalty authPenalty;
     private final AuthService authService;
     private BackendConnector.Network backendNetwork;
-    /** Whether an address is one of this host's: asked of the OS at most once a minute per address. */
-    private final com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, Boolean> localAddresses =
-            com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-                    .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(1024).build();
+    private final OwnListeners ownListeners;
     private String[] tlsProtocols;
     private EventLoop[] loops;
     private List<Set<Session>> sessions;
@@ -97,8 +91,8 @@ public final class Engine {
         this.authCache = config.authCache() == null ? null : new AuthCache(config.authCache(), offLoop);
         this.passDb = authCache != null ? authCache : offLoop;
         com.github.benmanes.caffeine.cache.Ticker ticker = config.ticker()::read;
-        this.loginsPerIp = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().ticker(ticker)
-                .expireAfterWrite(java.time.Duration.ofMinutes(1)).maximumSize(100_000).build();
+        this.admission = new Admission(config, ticker);
+        this.ownListeners = new OwnListeners(config.listeners(), boundPorts);
         this.authPenalty = new AuthPenalty(config.authFailureDelay(), ticker);
         this.authService = new AuthService(passDb, config.authStrategy(), config.passDbTimeout(),
                 config.authFailureDelay(), authPenalty, this::loginAllowed, this::refused,
@@ -215,16 +209,9 @@ public final class Engine {
         engine.setEnabledProtocols(tlsProtocols);
     }
 
-    /**
-     * Counts a login attempt from an address (an IPv6 /64 counts as one), when a per-minute cap is
-     * set: by default there is none, so that a webmail server or a large NAT is never refused for
-     * logging in often. Callers skip trusted clients.
-     *
-     * @return whether it is within the per-minute limit
-     */
+    /** @return whether a login from this address is within the opt-in per-minute cap */
     boolean loginAllowed(java.net.InetAddress address) {
-        int max = config.maxLoginsPerIpPerMinute();
-        return max <= 0 || loginsPerIp.get(AddressKey.of(address), a -> new AtomicInteger()).incrementAndGet() <= max;
+        return admission.loginAllowed(address);
     }
 
     /** @return the failed-login penalties by client address */
@@ -240,34 +227,7 @@ public final class Engine {
      * @return whether it is one of the bound listening addresses
      */
     boolean isOwnListener(java.net.InetSocketAddress address) {
-        java.net.InetAddress ip = address.getAddress();
-        if (ip == null || !started) {
-            return false;
-        }
-        for (int i = 0; i < boundPorts.size() && i < config.listeners().size(); i++) {
-            if (boundPorts.get(i) != address.getPort()) {
-                continue;
-            }
-            java.net.InetAddress bound = config.listeners().get(i).address().getAddress();
-            if ((bound == null || bound.isAnyLocalAddress()) ? isLocalAddress(ip) : bound.equals(ip)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean isLocalAddress(java.net.InetAddress ip) {
-        if (ip.isLoopbackAddress() || ip.isAnyLocalAddress()) {
-            return true;
-        }
-        // only asked when the port is one of ours, which real backends elsewhere rarely share
-        return localAddresses.get(ip, a -> {
-            try {
-                return java.net.NetworkInterface.getByInetAddress(a) != null;
-            } catch (java.net.SocketException e) {
-                return false;
-            }
-        });
+        return started && ownListeners.contains(address);
     }
 
     private static int bufferSize() {
@@ -321,24 +281,12 @@ public final class Engine {
         });
     }
 
-    /**
-     * Counts a new connection against the limits; one over a limit is still counted, and refused
-     * politely. An IPv6 /64 counts as one address; clients in the login trusted networks are only
-     * held to the total.
-     */
     private boolean admit(SocketChannel channel) {
-        java.net.InetAddress ip = remoteIp(channel);
-        int perIp = ip == null ? 0 : connectionsPerIp.merge(AddressKey.of(ip), 1, Integer::sum);
-        int total = admitted.incrementAndGet();
-        return total <= config.maxConnections()
-                && (perIp <= config.maxConnectionsPerIp() || config.loginTrustedNetworks().contains(ip));
+        return admission.admit(remoteIp(channel));
     }
 
     private void release(java.net.InetAddress ip) {
-        admitted.decrementAndGet();
-        if (ip != null) {
-            connectionsPerIp.computeIfPresent(AddressKey.of(ip), (k, n) -> n <= 1 ? null : n - 1);
-        }
+        admission.release(ip);
     }
 
     private static java.net.InetAddress remoteIp(SocketChannel channel) {
