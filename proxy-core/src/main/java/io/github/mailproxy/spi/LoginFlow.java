@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * One session's logins, the same for every protocol: pauses client input while a login is busy,
  * asks the auth service, acts on its decision (proxy, reject, referral, local), holds every
  * refusal back for the failure delay whoever refused (the PassDb, the strategy, the backend, a
- * SASL exchange), connects the backend and runs the protocol's {@link BackendLogin}, and starts
+ * SASL exchange), runs SASL exchanges through a {@link SaslServer}, connects the backend and runs the protocol's {@link BackendLogin}, and starts
  * the relay once the backend has accepted. The protocol supplies its wording through
  * {@link LoginReplies} and its backend login client through {@link Protocol#newBackendLogin}.
  *
@@ -38,7 +38,7 @@ public final class LoginFlow {
     /** Counts logins, so that a late answer for an abandoned one is dropped. */
     private int attempt;
     private BackendLogin backendLogin;
-    private VerifiedSasl verified;
+    private SaslServer sasl;
 
     /**
      * @param session  the client's session
@@ -116,25 +116,103 @@ public final class LoginFlow {
     }
 
     /**
-     * Starts a CRAM-MD5 or SCRAM exchange, which the proxy verifies against the stored secret. Its
-     * challenges go out through {@link LoginReplies#challenge}; the protocol feeds it the client's
-     * decoded responses with {@link VerifiedSasl#respond}.
+     * Starts a SASL exchange (IMAP AUTHENTICATE, POP3 AUTH) run by a {@link SaslServer}: its
+     * challenges go out through {@link LoginReplies#challenge}, and the protocol feeds it each client
+     * response line with {@link #saslResponse}. The exchange ends with {@link LoginReplies#saslEnded},
+     * then a login (plaintext credentials go through the auth service like LOGIN's, a verified
+     * mechanism's proof is checked against the stored secret), a refusal after the failure delay,
+     * {@link LoginReplies#saslInvalid} or {@link LoginReplies#saslCancelled}.
      *
-     * @param mechanism {@code CRAM-MD5}, {@code SCRAM-SHA-1} or {@code SCRAM-SHA-256}
-     * @param replies   the protocol's wording for this login
-     * @return the exchange
+     * @param mechanism       one of {@link SaslServer#MECHANISMS}
+     * @param initialResponse the command's initial response, {@code =} for an empty one; {@code null} for none
+     * @param replies         the protocol's wording for this login
      */
-    public VerifiedSasl startVerified(String mechanism, LoginReplies replies) {
-        VerifiedSasl exchange = VerifiedSasl.start(session, new Host(replies), mechanism);
-        verified = exchange;
-        return exchange;
+    public void startSasl(String mechanism, String initialResponse, LoginReplies replies) {
+        SaslServer server = SaslServer.start(session, mechanism);
+        sasl = server;
+        saslStage(server, server.begin(initialResponse), replies);
+    }
+
+    /**
+     * Gives the SASL exchange in progress the client's next response.
+     *
+     * @param line    the response line without its line end: base64, or {@code *} to cancel
+     * @param replies the protocol's wording for this login
+     */
+    public void saslResponse(String line, LoginReplies replies) {
+        SaslServer server = sasl;
+        if (server == null) {
+            throw new IllegalStateException("no SASL exchange in progress");
+        }
+        saslStage(server, server.respond(line), replies);
+    }
+
+    /** Drops the SASL exchange in progress without a reply (the protocol has answered, e.g. a line too long). */
+    public void cancelSasl() {
+        sasl = null;
+    }
+
+    private void saslStage(SaslServer server, CompletionStage<SaslStep> stage, LoginReplies replies) {
+        java.util.concurrent.CompletableFuture<SaslStep> now = stage.toCompletableFuture();
+        if (now.isDone() && !now.isCompletedExceptionally() && now.join() != null) {
+            saslStep(now.join(), replies);
+            return;
+        }
+        // a PassDb lookup or a key derivation: read nothing until it is done
+        int mine = pause();
+        stage.whenComplete((step, failure) -> guarded(mine, replies, () -> {
+            if (sasl != server) {
+                return;
+            }
+            if (failure != null || step == null) {
+                LOG.warn("session={} msg=\"sasl step failed\" error={}", session.id(),
+                        failure == null ? "no-step" : failure.getClass().getName());
+                saslStep(new SaslStep.Failed(SaslStep.Reason.UNAVAILABLE), replies);
+            } else {
+                saslStep(step, replies);
+            }
+        }));
+    }
+
+    private void saslStep(SaslStep step, LoginReplies replies) {
+        if (step instanceof SaslStep.Challenge challenge) {
+            idle(() -> replies.challenge(challenge.base64()));
+            return;
+        }
+        String mechanism = sasl.mechanism();
+        sasl = null;
+        replies.saslEnded();
+        if (step instanceof SaslStep.Credentials c) {
+            authenticate(session.authRequest(c.user(), c.password(), mechanism)
+                    .withClientBytes(c.userBytes(), c.passwordBytes()), replies);
+        } else if (step instanceof SaslStep.Authorize a) {
+            decide(session.authorize(a.request(), a.result()), replies);
+        } else if (step instanceof SaslStep.Cancelled) {
+            idle(replies::saslCancelled);
+        } else if (step instanceof SaslStep.Failed f) {
+            switch (f.reason()) {
+                case REFUSED -> refuse(replies);
+                case UNAVAILABLE -> unavailable(replies);
+                case MALFORMED, INITIAL_RESPONSE_NOT_ALLOWED -> idle(() -> replies.saslInvalid(f.reason()));
+            }
+        }
+    }
+
+    /** Answers the client without ending a login, and takes input again if a step had paused it. */
+    private void idle(Runnable reply) {
+        boolean waiting = state == State.BUSY;
+        state = State.IDLE;
+        reply.run();
+        if (waiting && state == State.IDLE) {
+            session.resumeInput();
+        }
     }
 
     /** The client has gone (or timed out, or the server shuts down): drop the login in progress. */
     public void abandon() {
         state = State.ENDED;
         attempt++;
-        verified = null;
+        sasl = null;
         if (backendLogin != null) {
             backendLogin.abandon();
             backendLogin = null;
@@ -194,7 +272,7 @@ public final class LoginFlow {
     /** Answers the client, and takes commands again unless the reply closed the session. */
     private void end(Outcome outcome, Runnable reply) {
         state = State.IDLE;
-        verified = null;
+        sasl = null;
         session.outcome(outcome);
         reply.run();
         if (state == State.IDLE) {
@@ -218,57 +296,6 @@ public final class LoginFlow {
             abandon();
             replies.internalError();
             session.close();
-        }
-    }
-
-    /** Lets a {@link VerifiedSasl} exchange drive the login: pauses, challenges and its end. */
-    private final class Host implements VerifiedSasl.Host {
-        private final LoginReplies replies;
-
-        Host(LoginReplies replies) {
-            this.replies = replies;
-        }
-
-        @Override
-        public void challenge(String base64) {
-            boolean waiting = state == State.BUSY;
-            state = State.IDLE;
-            replies.challenge(base64);
-            if (waiting) {
-                session.resumeInput();
-            }
-        }
-
-        @Override
-        public void await() {
-            pause();
-        }
-
-        @Override
-        public void refuse() {
-            replies.saslEnded();
-            LoginFlow.this.refuse(replies);
-        }
-
-        @Override
-        public void unavailable() {
-            replies.saslEnded();
-            LoginFlow.this.unavailable(replies);
-        }
-
-        @Override
-        public void decided(CompletionStage<AuthDecision> decision) {
-            replies.saslEnded();
-            decide(decision, replies);
-        }
-
-        @Override
-        public void resume(VerifiedSasl exchange, Runnable step) {
-            guarded(attempt, replies, () -> {
-                if (verified == exchange) {
-                    step.run();
-                }
-            });
         }
     }
 
