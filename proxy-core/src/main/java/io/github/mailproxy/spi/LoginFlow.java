@@ -2,6 +2,7 @@ package io.github.mailproxy.spi;
 
 import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.SessionEvent.Outcome;
 import java.util.concurrent.CompletionStage;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * {@link LoginReplies} and its backend login client through {@link Protocol#newBackendLogin}.
  *
  * <pre>{@code
- * LoginFlow flow = new LoginFlow(session, ImapProtocol.instance());
+ * LoginFlow flow = session.login();
  * // in the handler, for LOGIN user pass:
  * flow.authenticate(session.authRequest(user, pass, "LOGIN"), new Replies(tag));
  * // and while flow.busy(), read no commands
@@ -32,7 +33,94 @@ public final class LoginFlow {
 
     private enum State { IDLE, BUSY, LOGGED_IN, ENDED }
 
+    /**
+     * What only the login flow may do with a session, apart from {@link ClientSession}: the core
+     * implements it and makes the flow ({@link ClientSession#login()}); protocol handlers never see it.
+     * Called on the session's event loop only.
+     */
+    public interface Host {
+
+        /** Stops calling {@link ClientHandler#onInput} (and reading from the client) until resumed. */
+        void pauseInput();
+
+        /** Resumes input; input already buffered is offered again soon, on the event loop. */
+        void resumeInput();
+
+        /**
+         * Runs a login through the auth cache, the PassDb and the auth strategy. The stage completes on
+         * this session's event loop; a failure of the PassDb or strategy becomes a temporary
+         * {@link AuthDecision.Reject}.
+         *
+         * @param request the login attempt
+         * @return the decision
+         */
+        CompletionStage<AuthDecision> authenticate(AuthRequest request);
+
+        /**
+         * Looks a user up (through the auth cache) without deciding anything: for mechanisms that need
+         * the stored secret before they can check the client (CRAM-MD5, SCRAM, APOP). Verify the client
+         * with {@link ClientSession#passwordScheme()}, then call {@link #authorize} with {@link AuthRequest#verified()}.
+         * The stage completes on this session's loop; a failing PassDb gives a temporary failure result.
+         *
+         * @param request the login attempt (its password is {@code null})
+         * @return what the PassDb said
+         */
+        CompletionStage<PassDbResult> lookup(AuthRequest request);
+
+        /**
+         * Lets the auth strategy decide a login whose credentials the protocol module has verified
+         * itself against {@code result}. Completes on this session's loop; an
+         * {@link AuthDecision.Failure#AUTH_FAILED} decision comes after the failure delay.
+         *
+         * @param request the login, normally {@link AuthRequest#verified()}
+         * @param result  what {@link #lookup} returned
+         * @return the decision
+         */
+        CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result);
+
+        /**
+         * Runs CPU-heavy work (hashing, key derivation) off the event loop.
+         *
+         * @param work the work
+         * @param <T>  its result type
+         * @return a stage completed with the result on this session's loop (exceptionally if the work
+         *         failed or could not be queued)
+         */
+        <T> CompletionStage<T> offload(java.util.function.Supplier<T> work);
+
+        /**
+         * Runs a failure reply after the server's auth failure delay (Dovecot's {@code auth_failure_delay}),
+         * on this session's loop, without blocking it. {@link #authenticate} already delays its
+         * {@link AuthDecision.Failure#AUTH_FAILED} decisions; the {@link LoginFlow} uses this when the
+         * backend or a SASL exchange refuses the password, so that every failed login looks the same. Each call counts one failed
+         * login against the client's address (Dovecot's auth penalty), which lengthens the delay of its
+         * next failures: call it once per failed login, and only for failed logins.
+         *
+         * @param reply what to do once the delay is over; skipped if the session has closed by then
+         */
+        void afterFailureDelay(Runnable reply);
+
+        /**
+         * Connects to a backend, trying the target's hosts in order, each within the connect timeout.
+         * The handler's calls come on this session's event loop.
+         *
+         * @param target  where to connect
+         * @param handler the protocol's login client
+         */
+        void connectBackend(BackendTarget target, BackendHandler handler);
+
+        /**
+         * Ends the pre-login phase: from now on bytes are relayed both ways, starting with any input
+         * already buffered on either side, until one side closes. No further handler calls follow
+         * except {@link ClientHandler#onClosed()}.
+         *
+         * @param backend the logged-in backend connection
+         */
+        void startRelay(BackendConnection backend);
+    }
+
     private final ClientSession session;
+    private final Host host;
     private final Protocol protocol;
     private State state = State.IDLE;
     /** Counts logins, so that a late answer for an abandoned one is dropped. */
@@ -41,11 +129,15 @@ public final class LoginFlow {
     private SaslServer sasl;
 
     /**
+     * Made by the core, one per session; handlers get it from {@link ClientSession#login()}.
+     *
      * @param session  the client's session
+     * @param host     the calls only the flow makes
      * @param protocol makes the backend login client
      */
-    public LoginFlow(ClientSession session, Protocol protocol) {
+    public LoginFlow(ClientSession session, Host host, Protocol protocol) {
         this.session = session;
+        this.host = host;
         this.protocol = protocol;
     }
 
@@ -63,7 +155,7 @@ public final class LoginFlow {
      */
     public void authenticate(AuthRequest request, LoginReplies replies) {
         session.user(request.user());
-        decide(session.authenticate(request), replies);
+        decide(host.authenticate(request), replies);
     }
 
     /**
@@ -78,20 +170,32 @@ public final class LoginFlow {
     public void lookup(AuthRequest request, LoginReplies replies, Consumer<PassDbResult> then) {
         session.user(request.user());
         int mine = pause();
-        session.lookup(request).whenComplete((found, failure) -> guarded(mine, replies, () ->
+        host.lookup(request).whenComplete((found, failure) -> guarded(mine, replies, () ->
                 then.accept(failure == null && found != null ? found : PassDbResult.temporaryFailure("passdb lookup failed"))));
     }
 
     /**
      * Acts on a decision of the auth service once it comes: proxies, or answers the client.
      *
-     * @param decision the auth service's decision ({@link ClientSession#authenticate} or
-     *                 {@link ClientSession#authorize}); a failed or empty one is a temporary failure
+     * @param decision the auth service's decision ({@link Host#authenticate} or
+     *                 {@link Host#authorize}); a failed or empty one is a temporary failure
      * @param replies  the protocol's wording for this login
      */
     public void decide(CompletionStage<AuthDecision> decision, LoginReplies replies) {
         int mine = pause();
         decision.whenComplete((d, failure) -> guarded(mine, replies, () -> decided(d, failure, replies)));
+    }
+
+    /**
+     * Lets the auth strategy decide a login the protocol has verified itself (APOP) against what
+     * {@link #lookup} found, and acts on the decision as {@link #decide} does.
+     *
+     * @param request the login, {@link AuthRequest#verified()} when the proof matched
+     * @param result  what the PassDb said
+     * @param replies the protocol's wording for this login
+     */
+    public void authorize(AuthRequest request, PassDbResult result, LoginReplies replies) {
+        decide(host.authorize(request, result), replies);
     }
 
     /**
@@ -102,7 +206,7 @@ public final class LoginFlow {
      */
     public void refuse(LoginReplies replies) {
         int mine = pause();
-        session.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
+        host.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
     }
 
     /**
@@ -128,7 +232,7 @@ public final class LoginFlow {
      * @param replies         the protocol's wording for this login
      */
     public void startSasl(String mechanism, String initialResponse, LoginReplies replies) {
-        SaslServer server = SaslServer.start(session, mechanism);
+        SaslServer server = SaslServer.start(session, host, mechanism);
         sasl = server;
         saslStage(server, server.begin(initialResponse), replies);
     }
@@ -186,7 +290,7 @@ public final class LoginFlow {
             authenticate(session.authRequest(c.user(), c.password(), mechanism)
                     .withClientBytes(c.userBytes(), c.passwordBytes()), replies);
         } else if (step instanceof SaslStep.Authorize a) {
-            decide(session.authorize(a.request(), a.result()), replies);
+            decide(host.authorize(a.request(), a.result()), replies);
         } else if (step instanceof SaslStep.Cancelled) {
             idle(replies::saslCancelled);
         } else if (step instanceof SaslStep.Failed f) {
@@ -204,7 +308,7 @@ public final class LoginFlow {
         state = State.IDLE;
         reply.run();
         if (waiting && state == State.IDLE) {
-            session.resumeInput();
+            host.resumeInput();
         }
     }
 
@@ -221,7 +325,7 @@ public final class LoginFlow {
 
     private int pause() {
         state = State.BUSY;
-        session.pauseInput();
+        host.pauseInput();
         return ++attempt;
     }
 
@@ -237,7 +341,7 @@ public final class LoginFlow {
             int mine = attempt;
             backendLogin = protocol.newBackendLogin(session, proxy.credentials(), proxy.target(),
                     result -> guarded(mine, replies, () -> backendDone(result, replies)));
-            session.connectBackend(proxy.target(), backendLogin);
+            host.connectBackend(proxy.target(), backendLogin);
         } else if (decision instanceof AuthDecision.Reject reject) {
             switch (reject.failure()) {
                 case AUTH_FAILED -> end(Outcome.AUTH_FAILED, replies::authFailed);  // delayed by the auth service
@@ -259,13 +363,13 @@ public final class LoginFlow {
             state = State.LOGGED_IN;
             session.outcome(Outcome.PROXIED);
             replies.loggedIn(loggedIn);
-            session.startRelay(loggedIn.connection());
+            host.startRelay(loggedIn.connection());
         } else if (result instanceof BackendLoginResult.Unavailable unavailable) {
             end(Outcome.TEMPORARY_FAILURE, () -> replies.backendUnavailable(unavailable.code()));
         } else {
             // Refused: a wrong password must look the same whether the PassDb or the backend refused it
             int mine = attempt;
-            session.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
+            host.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
         }
     }
 
@@ -276,7 +380,7 @@ public final class LoginFlow {
         session.outcome(outcome);
         reply.run();
         if (state == State.IDLE) {
-            session.resumeInput();
+            host.resumeInput();
         }
     }
 

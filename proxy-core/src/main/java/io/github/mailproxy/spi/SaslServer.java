@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * {@link SaslStep.Authorize}, so their steps may complete later (on the session's event loop).
  *
  * <pre>{@code
- * SaslServer sasl = SaslServer.start(session, "PLAIN");
+ * SaslServer sasl = SaslServer.start(session, host, "PLAIN");
  * sasl.begin(initialResponse).thenAccept(step -> ...);   // then sasl.respond(line) per client line
  * }</pre>
  *
@@ -37,6 +37,7 @@ public final class SaslServer {
     private enum Phase { FIRST, SECOND, SCRAM_ACK, DONE }
 
     private final ClientSession session;
+    private final LoginFlow.Host host;
     private final String mechanism;
     private final Scram scram;
     private Phase phase = Phase.FIRST;
@@ -45,23 +46,25 @@ public final class SaslServer {
     private AuthRequest request;
     private PassDbResult result;
 
-    private SaslServer(ClientSession session, String mechanism) {
+    private SaslServer(ClientSession session, LoginFlow.Host host, String mechanism) {
         this.session = session;
+        this.host = host;
         this.mechanism = mechanism;
         this.scram = Scram.forMechanism(mechanism).orElse(null);
     }
 
     /**
-     * @param session   the client's session: the PassDb and password scheme for verified mechanisms
+     * @param session   the client's session: its user, auth requests and password scheme
+     * @param host      the PassDb lookup and the off-loop work, for verified mechanisms
      * @param mechanism one of {@link #MECHANISMS}, upper case
      * @return a new exchange
      * @throws IllegalArgumentException for another mechanism
      */
-    public static SaslServer start(ClientSession session, String mechanism) {
+    public static SaslServer start(ClientSession session, LoginFlow.Host host, String mechanism) {
         if (!MECHANISMS.contains(mechanism)) {
             throw new IllegalArgumentException("mechanism: not one of " + MECHANISMS + ": " + mechanism);
         }
-        return new SaslServer(session, mechanism);
+        return new SaslServer(session, host, mechanism);
     }
 
     /**
@@ -249,7 +252,7 @@ public final class SaslServer {
             return failed(SaslStep.Reason.REFUSED);
         }
         String secret = password.get();
-        return session.offload(() -> scram.clientFinal(response, secret)).handle((outcome, failure) -> {
+        return host.offload(() -> scram.clientFinal(response, secret)).handle((outcome, failure) -> {
             if (failure != null || outcome == null) {
                 LOG.warn("session={} mechanism={} msg=\"verification failed\" error={}", session.id(), mechanism,
                         failure == null ? "no-outcome" : failure.getClass().getName());
@@ -280,7 +283,7 @@ public final class SaslServer {
     private CompletionStage<PassDbResult> lookup(String user) {
         session.user(user);
         request = session.authRequest(user, null, mechanism);
-        return session.lookup(request).handle((found, failure) -> {
+        return host.lookup(request).handle((found, failure) -> {
             result = failure == null && found != null ? found : PassDbResult.temporaryFailure("passdb lookup failed");
             return result;
         });

@@ -30,7 +30,7 @@ class LoginFlowTest {
             new InetSocketAddress("192.0.2.7", 40001), new InetSocketAddress("198.51.100.1", 143),
             new SessionSettings(100, 50, 5, false, 5));
     private final FakeProtocol protocol = new FakeProtocol();
-    private final LoginFlow flow = new LoginFlow(session, protocol);
+    private final LoginFlow flow = new LoginFlow(session, session, protocol);
     private final Words replies = new Words();
 
     private void login() {

@@ -42,7 +42,7 @@ class SaslServerTest {
     }
 
     private SaslServer start(String mechanism) {
-        return SaslServer.start(session, mechanism);
+        return SaslServer.start(session, session, mechanism);
     }
 
     @Test

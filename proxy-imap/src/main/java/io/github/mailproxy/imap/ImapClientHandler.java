@@ -61,7 +61,7 @@ final class ImapClientHandler implements ClientHandler {
     ImapClientHandler(ClientSession session) {
         this.session = session;
         this.decoder = newDecoder();
-        this.flow = new LoginFlow(session, ImapProtocol.instance());
+        this.flow = session.login();
     }
 
     @Override

@@ -81,7 +81,7 @@ final class Pop3ClientHandler implements ClientHandler {
     Pop3ClientHandler(ClientSession session) {
         this.session = session;
         this.reader = new Pop3CommandReader(session.settings().maxLineLength());
-        this.flow = new LoginFlow(session, Pop3Protocol.instance());
+        this.flow = session.login();
     }
 
     @Override
@@ -297,14 +297,14 @@ final class Pop3ClientHandler implements ClientHandler {
     private void apopLookedUp(AuthRequest request, PassDbResult result, String timestamp, String digest, Replies replies) {
         if (!result.isFound() || result.flag(PassDbResult.NOPASSWORD)) {
             // unknown users and PassDb failures get the strategy's own answer, with its delay
-            flow.decide(session.authorize(request, result), replies);
+            flow.authorize(request, result, replies);
             return;
         }
         String stored = result.field(PassDbResult.PASSWORD).orElse("");
         PasswordScheme.Verdict verdict = stored.isEmpty() ? PasswordScheme.Verdict.MISMATCH
                 : ApopDigest.verify(session.passwordScheme(), stored, timestamp, digest);
         switch (verdict) {
-            case MATCH -> flow.decide(session.authorize(request.verified(), result), replies);
+            case MATCH -> flow.authorize(request.verified(), result, replies);
             case MISMATCH -> flow.refuse(replies);
             case UNSUPPORTED_MECHANISM -> {
                 LOG.info("session {}: APOP needs a plaintext stored password; login refused", session.id());
