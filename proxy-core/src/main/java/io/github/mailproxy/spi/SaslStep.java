@@ -76,7 +76,7 @@ public sealed interface SaslStep {
 
     /**
      * A mechanism the proxy verifies itself (CRAM-MD5, SCRAM) is through with the PassDb: the auth
-     * service decides what follows, with {@link ClientSession#authorize}. The request is marked
+     * service decides what follows, with {@link LoginFlow.Host#authorize}. The request is marked
      * {@link AuthRequest#verified() verified} when the client's proof matched the stored secret;
      * otherwise the user was not found or the PassDb failed, and the strategy answers that.
      *
