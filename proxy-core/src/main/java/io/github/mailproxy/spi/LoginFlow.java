@@ -286,9 +286,10 @@ public final class LoginFlow {
         String mechanism = sasl.mechanism();
         sasl = null;
         replies.saslEnded();
-        if (step instanceof SaslStep.Credentials c) {
-            authenticate(session.authRequest(c.user(), c.password(), mechanism)
-                    .withClientBytes(c.userBytes(), c.passwordBytes()), replies);
+        if (step instanceof SaslStep.Credentials credentials) {
+            Sasl.PlainCredentials c = credentials.credentials();
+            authenticate(session.authRequest(c.authenticationId(), c.password(), mechanism)
+                    .withClientBytes(c.authenticationIdBytes(), c.passwordBytes()), replies);
         } else if (step instanceof SaslStep.Authorize a) {
             decide(host.authorize(a.request(), a.result()), replies);
         } else if (step instanceof SaslStep.Cancelled) {

@@ -175,7 +175,8 @@ public final class SaslServer {
         if (user.length == 0 || !safe(user) || !safe(password)) {
             return failed(SaslStep.Reason.REFUSED);
         }
-        return done(new SaslStep.Credentials(authzid, ClientInput.text(user), user, ClientInput.text(password), password));
+        return done(new SaslStep.Credentials(new Sasl.PlainCredentials(authzid, ClientInput.text(user),
+                ClientInput.text(password), user, password)));
     }
 
     private static boolean safe(byte[] bytes) {

@@ -25,52 +25,17 @@ public sealed interface SaslStep {
 
     /**
      * A plaintext mechanism (PLAIN, LOGIN) is complete: these credentials go to the auth service.
-     * The text is decoded as {@link ClientInput#text}; the bytes are what the client sent, for a
-     * backend that must get them unchanged. They hold no NUL, CR or LF and the user is not empty:
-     * the server refused those before anything was looked up. {@link #toString()} hides the password.
+     * Their text is decoded as {@link ClientInput#text}; their bytes are what the client sent, for a
+     * backend that must get them unchanged. They hold no NUL, CR or LF and the user is not empty: the
+     * server refused those before anything was looked up. The authorization id is empty or the
+     * user itself. {@link #toString()} hides the password.
      *
-     * @param authorizationId the identity to act as: empty, or the user itself
-     * @param user            the authentication identity
-     * @param userBytes       its bytes as sent
-     * @param password        the password
-     * @param passwordBytes   its bytes as sent
+     * @param credentials the credentials (LOGIN's have an empty authorization id)
      */
-    record Credentials(String authorizationId, String user, byte[] userBytes, String password, byte[] passwordBytes)
-            implements SaslStep {
-
-        /** Copies the bytes. */
+    record Credentials(Sasl.PlainCredentials credentials) implements SaslStep {
+        /** Checks the credentials. */
         public Credentials {
-            userBytes = userBytes.clone();
-            passwordBytes = passwordBytes.clone();
-        }
-
-        /** @return a copy of the user's bytes */
-        @Override
-        public byte[] userBytes() {
-            return userBytes.clone();
-        }
-
-        /** @return a copy of the password's bytes */
-        @Override
-        public byte[] passwordBytes() {
-            return passwordBytes.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Credentials c && authorizationId.equals(c.authorizationId) && user.equals(c.user)
-                    && java.util.Arrays.equals(userBytes, c.userBytes)
-                    && java.security.MessageDigest.isEqual(passwordBytes, c.passwordBytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return user.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return "Credentials[authorizationId=" + authorizationId + ", user=" + user + ", password=***]";
+            Objects.requireNonNull(credentials, "credentials");
         }
     }
 

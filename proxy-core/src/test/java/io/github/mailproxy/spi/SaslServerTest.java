@@ -8,7 +8,6 @@ import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.testing.FakeClientSession;
 import io.github.mailproxy.testing.TestSasl;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +32,11 @@ class SaslServerTest {
         return future.join();
     }
 
+    private static Sasl.PlainCredentials credentials(SaslStep step) {
+        assertThat(step).isInstanceOf(SaslStep.Credentials.class);
+        return ((SaslStep.Credentials) step).credentials();
+    }
+
     private static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
     }
@@ -48,8 +52,7 @@ class SaslServerTest {
     @Test
     void plainWithAnInitialResponseGivesTheCredentialsAtOnce() {
         assertThat(now(start("PLAIN").begin(TestSasl.b64("\0alice\0pass word"))))
-                .isEqualTo(new SaslStep.Credentials("", "alice", "alice".getBytes(StandardCharsets.UTF_8),
-                        "pass word", "pass word".getBytes(StandardCharsets.UTF_8)));
+                .isEqualTo(new SaslStep.Credentials(new Sasl.PlainCredentials("", "alice", "pass word")));
         assertThat(session.lookupResults).isEmpty();
     }
 
@@ -57,20 +60,18 @@ class SaslServerTest {
     void plainWithoutAnInitialResponseSendsAnEmptyChallengeFirst() {
         SaslServer plain = start("PLAIN");
         assertThat(now(plain.begin(null))).isEqualTo(new SaslStep.Challenge(""));
-        SaslStep step = now(plain.respond(TestSasl.b64("alice\0alice\0pw")));
-        assertThat(step).isInstanceOf(SaslStep.Credentials.class);
-        assertThat(((SaslStep.Credentials) step).authorizationId()).isEqualTo("alice");
+        assertThat(credentials(now(plain.respond(TestSasl.b64("alice\0alice\0pw")))).authorizationId()).isEqualTo("alice");
     }
 
     @Test
     void plainKeepsTheClientsBytesExactly() {
         byte[] user = {'j', (byte) 0xe4};           // Latin-1, not UTF-8
         byte[] password = {'p', (byte) 0xc3, (byte) 0xa4, 's'};
-        SaslStep.Credentials c = (SaslStep.Credentials) now(start("PLAIN").begin(b64(concat(new byte[] {0}, user,
-                new byte[] {0}, password))));
-        assertThat(c.userBytes()).isEqualTo(user);
+        Sasl.PlainCredentials c = credentials(now(start("PLAIN").begin(b64(concat(new byte[] {0}, user,
+                new byte[] {0}, password)))));
+        assertThat(c.authenticationIdBytes()).isEqualTo(user);
         assertThat(c.passwordBytes()).isEqualTo(password);
-        assertThat(c.user()).isEqualTo("jä");
+        assertThat(c.authenticationId()).isEqualTo("jä");
         assertThat(c.password()).isEqualTo("päs");
     }
 
@@ -104,8 +105,8 @@ class SaslServerTest {
         SaslServer login = start("LOGIN");
         assertThat(now(login.begin(null))).isEqualTo(new SaslStep.Challenge(Sasl.LOGIN_USER_PROMPT));
         assertThat(now(login.respond(TestSasl.b64("alice")))).isEqualTo(new SaslStep.Challenge(Sasl.LOGIN_PASSWORD_PROMPT));
-        SaslStep.Credentials c = (SaslStep.Credentials) now(login.respond(TestSasl.b64("s3cret")));
-        assertThat(c.user()).isEqualTo("alice");
+        Sasl.PlainCredentials c = credentials(now(login.respond(TestSasl.b64("s3cret"))));
+        assertThat(c.authenticationId()).isEqualTo("alice");
         assertThat(c.password()).isEqualTo("s3cret");
         assertThat(c.authorizationId()).isEmpty();
     }
@@ -114,7 +115,7 @@ class SaslServerTest {
     void loginsInitialResponseIsTheUserAndAnEmptyPasswordIsAllowed() {
         SaslServer login = start("LOGIN");
         assertThat(now(login.begin(TestSasl.b64("alice")))).isEqualTo(new SaslStep.Challenge(Sasl.LOGIN_PASSWORD_PROMPT));
-        assertThat(((SaslStep.Credentials) now(login.respond(""))).password()).isEmpty();
+        assertThat(credentials(now(login.respond(""))).password()).isEmpty();
     }
 
     @Test
@@ -250,8 +251,8 @@ class SaslServerTest {
 
     @Test
     void credentialsHideThePassword() {
-        SaslStep.Credentials c = (SaslStep.Credentials) now(start("PLAIN").begin(TestSasl.b64("\0alice\0hunter2")));
-        assertThat(c.toString()).contains("alice").doesNotContain("hunter2");
+        SaslStep step = now(start("PLAIN").begin(TestSasl.b64("\0alice\0hunter2")));
+        assertThat(step.toString()).contains("alice").doesNotContain("hunter2");
     }
 
     private static byte[] concat(byte[]... parts) {
