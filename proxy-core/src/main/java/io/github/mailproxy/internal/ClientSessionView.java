@@ -11,6 +11,8 @@ import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.spi.BackendConnection;
 import io.github.mailproxy.spi.BackendHandler;
 import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.LoginFlow;
+import io.github.mailproxy.spi.Protocol;
 import io.github.mailproxy.spi.SessionSettings;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * policies from the server's configuration, and the calls that go on to the {@link Session} (I/O),
  * the {@link AuthService} and the {@link BackendConnector}. Called on the session's loop only.
  */
-final class ClientSessionView implements ClientSession, AuthService.Caller {
+final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthService.Caller {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientSessionView.class);
 
@@ -44,15 +46,19 @@ final class ClientSessionView implements ClientSession, AuthService.Caller {
     private int incomingProxyTtl = -1;
     private String user;
     private Outcome outcome = Outcome.NO_LOGIN;
+    private final LoginFlow login;
 
     /**
      * @param session      the session
      * @param engine       the server
+     * @param protocol     the listener's protocol, whose backend login the session's login flow runs
      * @param peerAddress  the address the connection comes from
      * @param localAddress the address it was accepted on
      */
-    ClientSessionView(Session session, Engine engine, InetSocketAddress peerAddress, InetSocketAddress localAddress) {
+    ClientSessionView(Session session, Engine engine, Protocol protocol, InetSocketAddress peerAddress,
+                      InetSocketAddress localAddress) {
         this.session = session;
+        this.login = new LoginFlow(this, this, protocol);
         this.config = engine.config();
         this.settings = engine.sessionSettings();
         this.peerAddress = peerAddress;
@@ -291,6 +297,11 @@ final class ClientSessionView implements ClientSession, AuthService.Caller {
     @Override
     public void close() {
         session.close();
+    }
+
+    @Override
+    public LoginFlow login() {
+        return login;
     }
 
     @Override

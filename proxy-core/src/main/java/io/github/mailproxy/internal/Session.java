@@ -55,8 +55,8 @@ final class Session implements BackendConnector.Owner {
         this.listener = listener;
         this.id = id;
         this.client = new Endpoint(channel, engine.queuedReplyBytes(), loop.pool());
-        this.view = new ClientSessionView(this, engine, (InetSocketAddress) channel.getRemoteAddress(),
-                (InetSocketAddress) channel.getLocalAddress());
+        this.view = new ClientSessionView(this, engine, listener.protocol(),
+                (InetSocketAddress) channel.getRemoteAddress(), (InetSocketAddress) channel.getLocalAddress());
         this.backend = new BackendConnector(loop, engine.backendNetwork(), this, listener.protocol().defaultBackendPort());
         this.tls = new ClientTls(listener, engine, client, loop.pool());
         this.reader = new PreLoginReader(this, client, engine.config(), loop.pool().bufferSize());

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 
 /**
  * The login client a protocol module runs against a backend, until it hands the connection to the
- * relay with {@link ClientSession#startRelay(BackendConnection)}. Called on the session's event loop.
+ * relay with {@link LoginFlow.Host#startRelay(BackendConnection)}. Called on the session's event loop.
  */
 public interface BackendHandler {
 

@@ -14,8 +14,8 @@ public interface ClientHandler {
     /**
      * Bytes from the client are waiting. Consume complete frames by advancing {@code in}'s position
      * and leave an incomplete frame where it is; the core calls again when more bytes arrive. The
-     * buffer belongs to the core: do not keep it after returning. After {@link ClientSession#pauseInput()}
-     * the core stops calling until {@link ClientSession#resumeInput()}.
+     * buffer belongs to the core: do not keep it after returning. After {@link LoginFlow.Host#pauseInput()}
+     * the core stops calling until {@link LoginFlow.Host#resumeInput()}.
      *
      * @param in the unread input, in read mode
      */

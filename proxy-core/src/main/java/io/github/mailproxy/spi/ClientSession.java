@@ -1,16 +1,12 @@
 package io.github.mailproxy.spi;
 
-import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthRequest;
-import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.CapabilityFilter;
-import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswordScheme;
 import io.github.mailproxy.SessionEvent;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 
 /**
  * One client session as a protocol module sees it: the client connection, the auth service, the
@@ -107,12 +103,6 @@ public interface ClientSession {
      */
     void write(String text);
 
-    /** Stops calling {@link ClientHandler#onInput} (and reading from the client) until resumed. */
-    void pauseInput();
-
-    /** Resumes input; input already buffered is offered again soon, on the event loop. */
-    void resumeInput();
-
     /**
      * Starts the TLS handshake once everything queued so far is written. Input the client sent
      * after the STARTTLS command, before the handshake, is discarded (RFC 3207-style injection).
@@ -132,62 +122,8 @@ public interface ClientSession {
      */
     AuthRequest authRequest(String user, String password, String mechanism);
 
-    /**
-     * Runs a login through the auth cache, the PassDb and the auth strategy. The stage completes on
-     * this session's event loop; a failure of the PassDb or strategy becomes a temporary
-     * {@link AuthDecision.Reject}.
-     *
-     * @param request the login attempt
-     * @return the decision
-     */
-    CompletionStage<AuthDecision> authenticate(AuthRequest request);
-
-    /**
-     * Looks a user up (through the auth cache) without deciding anything: for mechanisms that need
-     * the stored secret before they can check the client (CRAM-MD5, SCRAM, APOP). Verify the client
-     * with {@link #passwordScheme()}, then call {@link #authorize} with {@link AuthRequest#verified()}.
-     * The stage completes on this session's loop; a failing PassDb gives a temporary failure result.
-     *
-     * @param request the login attempt (its password is {@code null})
-     * @return what the PassDb said
-     */
-    CompletionStage<PassDbResult> lookup(AuthRequest request);
-
-    /**
-     * Lets the auth strategy decide a login whose credentials the protocol module has verified
-     * itself against {@code result}. Completes on this session's loop; an
-     * {@link AuthDecision.Failure#AUTH_FAILED} decision comes after the failure delay.
-     *
-     * @param request the login, normally {@link AuthRequest#verified()}
-     * @param result  what {@link #lookup} returned
-     * @return the decision
-     */
-    CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result);
-
     /** @return the password schemes the auth strategy checks stored passwords with */
     PasswordScheme passwordScheme();
-
-    /**
-     * Runs CPU-heavy work (hashing, key derivation) off the event loop.
-     *
-     * @param work the work
-     * @param <T>  its result type
-     * @return a stage completed with the result on this session's loop (exceptionally if the work
-     *         failed or could not be queued)
-     */
-    <T> CompletionStage<T> offload(java.util.function.Supplier<T> work);
-
-    /**
-     * Runs a failure reply after the server's auth failure delay (Dovecot's {@code auth_failure_delay}),
-     * on this session's loop, without blocking it. {@link #authenticate} already delays its
-     * {@link AuthDecision.Failure#AUTH_FAILED} decisions; the {@link LoginFlow} uses this when the
-     * backend or a SASL exchange refuses the password, so that every failed login looks the same. Each call counts one failed
-     * login against the client's address (Dovecot's auth penalty), which lengthens the delay of its
-     * next failures: call it once per failed login, and only for failed logins.
-     *
-     * @param reply what to do once the delay is over; skipped if the session has closed by then
-     */
-    void afterFailureDelay(Runnable reply);
 
     /**
      * Records who is logging in, for the session event.
@@ -203,24 +139,15 @@ public interface ClientSession {
      */
     void outcome(SessionEvent.Outcome outcome);
 
-    /**
-     * Connects to a backend, trying the target's hosts in order, each within the connect timeout.
-     * The handler's calls come on this session's event loop.
-     *
-     * @param target  where to connect
-     * @param handler the protocol's login client
-     */
-    void connectBackend(BackendTarget target, BackendHandler handler);
-
-    /**
-     * Ends the pre-login phase: from now on bytes are relayed both ways, starting with any input
-     * already buffered on either side, until one side closes. No further handler calls follow
-     * except {@link ClientHandler#onClosed()}.
-     *
-     * @param backend the logged-in backend connection
-     */
-    void startRelay(BackendConnection backend);
-
     /** Closes the session once everything queued for the client is written. */
     void close();
+
+    /**
+     * The session's login flow, made by the core with the protocol's {@link Protocol#newBackendLogin}:
+     * the only way a handler logs a client in, and the only holder of the calls that pause input,
+     * ask the auth service, connect the backend and start the relay ({@link LoginFlow.Host}).
+     *
+     * @return the same flow on every call
+     */
+    LoginFlow login();
 }

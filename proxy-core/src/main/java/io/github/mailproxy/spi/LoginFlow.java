@@ -2,6 +2,7 @@ package io.github.mailproxy.spi;
 
 import io.github.mailproxy.AuthDecision;
 import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.SessionEvent.Outcome;
 import java.util.concurrent.CompletionStage;
@@ -13,12 +14,12 @@ import org.slf4j.LoggerFactory;
  * One session's logins, the same for every protocol: pauses client input while a login is busy,
  * asks the auth service, acts on its decision (proxy, reject, referral, local), holds every
  * refusal back for the failure delay whoever refused (the PassDb, the strategy, the backend, a
- * SASL exchange), connects the backend and runs the protocol's {@link BackendLogin}, and starts
+ * SASL exchange), runs SASL exchanges through a {@link SaslServer}, connects the backend and runs the protocol's {@link BackendLogin}, and starts
  * the relay once the backend has accepted. The protocol supplies its wording through
  * {@link LoginReplies} and its backend login client through {@link Protocol#newBackendLogin}.
  *
  * <pre>{@code
- * LoginFlow flow = new LoginFlow(session, ImapProtocol.instance());
+ * LoginFlow flow = session.login();
  * // in the handler, for LOGIN user pass:
  * flow.authenticate(session.authRequest(user, pass, "LOGIN"), new Replies(tag));
  * // and while flow.busy(), read no commands
@@ -32,20 +33,111 @@ public final class LoginFlow {
 
     private enum State { IDLE, BUSY, LOGGED_IN, ENDED }
 
+    /**
+     * What only the login flow may do with a session, apart from {@link ClientSession}: the core
+     * implements it and makes the flow ({@link ClientSession#login()}); protocol handlers never see it.
+     * Called on the session's event loop only.
+     */
+    public interface Host {
+
+        /** Stops calling {@link ClientHandler#onInput} (and reading from the client) until resumed. */
+        void pauseInput();
+
+        /** Resumes input; input already buffered is offered again soon, on the event loop. */
+        void resumeInput();
+
+        /**
+         * Runs a login through the auth cache, the PassDb and the auth strategy. The stage completes on
+         * this session's event loop; a failure of the PassDb or strategy becomes a temporary
+         * {@link AuthDecision.Reject}.
+         *
+         * @param request the login attempt
+         * @return the decision
+         */
+        CompletionStage<AuthDecision> authenticate(AuthRequest request);
+
+        /**
+         * Looks a user up (through the auth cache) without deciding anything: for mechanisms that need
+         * the stored secret before they can check the client (CRAM-MD5, SCRAM, APOP). Verify the client
+         * with {@link ClientSession#passwordScheme()}, then call {@link #authorize} with {@link AuthRequest#verified()}.
+         * The stage completes on this session's loop; a failing PassDb gives a temporary failure result.
+         *
+         * @param request the login attempt (its password is {@code null})
+         * @return what the PassDb said
+         */
+        CompletionStage<PassDbResult> lookup(AuthRequest request);
+
+        /**
+         * Lets the auth strategy decide a login whose credentials the protocol module has verified
+         * itself against {@code result}. Completes on this session's loop; an
+         * {@link AuthDecision.Failure#AUTH_FAILED} decision comes after the failure delay.
+         *
+         * @param request the login, normally {@link AuthRequest#verified()}
+         * @param result  what {@link #lookup} returned
+         * @return the decision
+         */
+        CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result);
+
+        /**
+         * Runs CPU-heavy work (hashing, key derivation) off the event loop.
+         *
+         * @param work the work
+         * @param <T>  its result type
+         * @return a stage completed with the result on this session's loop (exceptionally if the work
+         *         failed or could not be queued)
+         */
+        <T> CompletionStage<T> offload(java.util.function.Supplier<T> work);
+
+        /**
+         * Runs a failure reply after the server's auth failure delay (Dovecot's {@code auth_failure_delay}),
+         * on this session's loop, without blocking it. {@link #authenticate} already delays its
+         * {@link AuthDecision.Failure#AUTH_FAILED} decisions; the {@link LoginFlow} uses this when the
+         * backend or a SASL exchange refuses the password, so that every failed login looks the same. Each call counts one failed
+         * login against the client's address (Dovecot's auth penalty), which lengthens the delay of its
+         * next failures: call it once per failed login, and only for failed logins.
+         *
+         * @param reply what to do once the delay is over; skipped if the session has closed by then
+         */
+        void afterFailureDelay(Runnable reply);
+
+        /**
+         * Connects to a backend, trying the target's hosts in order, each within the connect timeout.
+         * The handler's calls come on this session's event loop.
+         *
+         * @param target  where to connect
+         * @param handler the protocol's login client
+         */
+        void connectBackend(BackendTarget target, BackendHandler handler);
+
+        /**
+         * Ends the pre-login phase: from now on bytes are relayed both ways, starting with any input
+         * already buffered on either side, until one side closes. No further handler calls follow
+         * except {@link ClientHandler#onClosed()}.
+         *
+         * @param backend the logged-in backend connection
+         */
+        void startRelay(BackendConnection backend);
+    }
+
     private final ClientSession session;
+    private final Host host;
     private final Protocol protocol;
     private State state = State.IDLE;
     /** Counts logins, so that a late answer for an abandoned one is dropped. */
     private int attempt;
     private BackendLogin backendLogin;
-    private VerifiedSasl verified;
+    private SaslServer sasl;
 
     /**
+     * Made by the core, one per session; handlers get it from {@link ClientSession#login()}.
+     *
      * @param session  the client's session
+     * @param host     the calls only the flow makes
      * @param protocol makes the backend login client
      */
-    public LoginFlow(ClientSession session, Protocol protocol) {
+    public LoginFlow(ClientSession session, Host host, Protocol protocol) {
         this.session = session;
+        this.host = host;
         this.protocol = protocol;
     }
 
@@ -63,7 +155,7 @@ public final class LoginFlow {
      */
     public void authenticate(AuthRequest request, LoginReplies replies) {
         session.user(request.user());
-        decide(session.authenticate(request), replies);
+        decide(host.authenticate(request), replies);
     }
 
     /**
@@ -78,20 +170,32 @@ public final class LoginFlow {
     public void lookup(AuthRequest request, LoginReplies replies, Consumer<PassDbResult> then) {
         session.user(request.user());
         int mine = pause();
-        session.lookup(request).whenComplete((found, failure) -> guarded(mine, replies, () ->
+        host.lookup(request).whenComplete((found, failure) -> guarded(mine, replies, () ->
                 then.accept(failure == null && found != null ? found : PassDbResult.temporaryFailure("passdb lookup failed"))));
     }
 
     /**
      * Acts on a decision of the auth service once it comes: proxies, or answers the client.
      *
-     * @param decision the auth service's decision ({@link ClientSession#authenticate} or
-     *                 {@link ClientSession#authorize}); a failed or empty one is a temporary failure
+     * @param decision the auth service's decision ({@link Host#authenticate} or
+     *                 {@link Host#authorize}); a failed or empty one is a temporary failure
      * @param replies  the protocol's wording for this login
      */
     public void decide(CompletionStage<AuthDecision> decision, LoginReplies replies) {
         int mine = pause();
         decision.whenComplete((d, failure) -> guarded(mine, replies, () -> decided(d, failure, replies)));
+    }
+
+    /**
+     * Lets the auth strategy decide a login the protocol has verified itself (APOP) against what
+     * {@link #lookup} found, and acts on the decision as {@link #decide} does.
+     *
+     * @param request the login, {@link AuthRequest#verified()} when the proof matched
+     * @param result  what the PassDb said
+     * @param replies the protocol's wording for this login
+     */
+    public void authorize(AuthRequest request, PassDbResult result, LoginReplies replies) {
+        decide(host.authorize(request, result), replies);
     }
 
     /**
@@ -102,7 +206,7 @@ public final class LoginFlow {
      */
     public void refuse(LoginReplies replies) {
         int mine = pause();
-        session.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
+        host.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
     }
 
     /**
@@ -116,25 +220,104 @@ public final class LoginFlow {
     }
 
     /**
-     * Starts a CRAM-MD5 or SCRAM exchange, which the proxy verifies against the stored secret. Its
-     * challenges go out through {@link LoginReplies#challenge}; the protocol feeds it the client's
-     * decoded responses with {@link VerifiedSasl#respond}.
+     * Starts a SASL exchange (IMAP AUTHENTICATE, POP3 AUTH) run by a {@link SaslServer}: its
+     * challenges go out through {@link LoginReplies#challenge}, and the protocol feeds it each client
+     * response line with {@link #saslResponse}. The exchange ends with {@link LoginReplies#saslEnded},
+     * then a login (plaintext credentials go through the auth service like LOGIN's, a verified
+     * mechanism's proof is checked against the stored secret), a refusal after the failure delay,
+     * {@link LoginReplies#saslInvalid} or {@link LoginReplies#saslCancelled}.
      *
-     * @param mechanism {@code CRAM-MD5}, {@code SCRAM-SHA-1} or {@code SCRAM-SHA-256}
-     * @param replies   the protocol's wording for this login
-     * @return the exchange
+     * @param mechanism       one of {@link SaslServer#MECHANISMS}
+     * @param initialResponse the command's initial response, {@code =} for an empty one; {@code null} for none
+     * @param replies         the protocol's wording for this login
      */
-    public VerifiedSasl startVerified(String mechanism, LoginReplies replies) {
-        VerifiedSasl exchange = VerifiedSasl.start(session, new Host(replies), mechanism);
-        verified = exchange;
-        return exchange;
+    public void startSasl(String mechanism, String initialResponse, LoginReplies replies) {
+        SaslServer server = SaslServer.start(session, host, mechanism);
+        sasl = server;
+        saslStage(server, server.begin(initialResponse), replies);
+    }
+
+    /**
+     * Gives the SASL exchange in progress the client's next response.
+     *
+     * @param line    the response line without its line end: base64, or {@code *} to cancel
+     * @param replies the protocol's wording for this login
+     */
+    public void saslResponse(String line, LoginReplies replies) {
+        SaslServer server = sasl;
+        if (server == null) {
+            throw new IllegalStateException("no SASL exchange in progress");
+        }
+        saslStage(server, server.respond(line), replies);
+    }
+
+    /** Drops the SASL exchange in progress without a reply (the protocol has answered, e.g. a line too long). */
+    public void cancelSasl() {
+        sasl = null;
+    }
+
+    private void saslStage(SaslServer server, CompletionStage<SaslStep> stage, LoginReplies replies) {
+        java.util.concurrent.CompletableFuture<SaslStep> now = stage.toCompletableFuture();
+        if (now.isDone() && !now.isCompletedExceptionally() && now.join() != null) {
+            saslStep(now.join(), replies);
+            return;
+        }
+        // a PassDb lookup or a key derivation: read nothing until it is done
+        int mine = pause();
+        stage.whenComplete((step, failure) -> guarded(mine, replies, () -> {
+            if (sasl != server) {
+                return;
+            }
+            if (failure != null || step == null) {
+                LOG.warn("session={} msg=\"sasl step failed\" error={}", session.id(),
+                        failure == null ? "no-step" : failure.getClass().getName());
+                saslStep(new SaslStep.Failed(SaslStep.Reason.UNAVAILABLE), replies);
+            } else {
+                saslStep(step, replies);
+            }
+        }));
+    }
+
+    private void saslStep(SaslStep step, LoginReplies replies) {
+        if (step instanceof SaslStep.Challenge challenge) {
+            idle(() -> replies.challenge(challenge.base64()));
+            return;
+        }
+        String mechanism = sasl.mechanism();
+        sasl = null;
+        replies.saslEnded();
+        if (step instanceof SaslStep.Credentials credentials) {
+            Sasl.PlainCredentials c = credentials.credentials();
+            authenticate(session.authRequest(c.authenticationId(), c.password(), mechanism)
+                    .withClientBytes(c.authenticationIdBytes(), c.passwordBytes()), replies);
+        } else if (step instanceof SaslStep.Authorize a) {
+            decide(host.authorize(a.request(), a.result()), replies);
+        } else if (step instanceof SaslStep.Cancelled) {
+            idle(replies::saslCancelled);
+        } else if (step instanceof SaslStep.Failed f) {
+            switch (f.reason()) {
+                case REFUSED -> refuse(replies);
+                case UNAVAILABLE -> unavailable(replies);
+                case MALFORMED, INITIAL_RESPONSE_NOT_ALLOWED -> idle(() -> replies.saslInvalid(f.reason()));
+            }
+        }
+    }
+
+    /** Answers the client without ending a login, and takes input again if a step had paused it. */
+    private void idle(Runnable reply) {
+        boolean waiting = state == State.BUSY;
+        state = State.IDLE;
+        reply.run();
+        if (waiting && state == State.IDLE) {
+            host.resumeInput();
+        }
     }
 
     /** The client has gone (or timed out, or the server shuts down): drop the login in progress. */
     public void abandon() {
         state = State.ENDED;
         attempt++;
-        verified = null;
+        sasl = null;
         if (backendLogin != null) {
             backendLogin.abandon();
             backendLogin = null;
@@ -143,7 +326,7 @@ public final class LoginFlow {
 
     private int pause() {
         state = State.BUSY;
-        session.pauseInput();
+        host.pauseInput();
         return ++attempt;
     }
 
@@ -159,7 +342,7 @@ public final class LoginFlow {
             int mine = attempt;
             backendLogin = protocol.newBackendLogin(session, proxy.credentials(), proxy.target(),
                     result -> guarded(mine, replies, () -> backendDone(result, replies)));
-            session.connectBackend(proxy.target(), backendLogin);
+            host.connectBackend(proxy.target(), backendLogin);
         } else if (decision instanceof AuthDecision.Reject reject) {
             switch (reject.failure()) {
                 case AUTH_FAILED -> end(Outcome.AUTH_FAILED, replies::authFailed);  // delayed by the auth service
@@ -181,24 +364,24 @@ public final class LoginFlow {
             state = State.LOGGED_IN;
             session.outcome(Outcome.PROXIED);
             replies.loggedIn(loggedIn);
-            session.startRelay(loggedIn.connection());
+            host.startRelay(loggedIn.connection());
         } else if (result instanceof BackendLoginResult.Unavailable unavailable) {
             end(Outcome.TEMPORARY_FAILURE, () -> replies.backendUnavailable(unavailable.code()));
         } else {
             // Refused: a wrong password must look the same whether the PassDb or the backend refused it
             int mine = attempt;
-            session.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
+            host.afterFailureDelay(() -> guarded(mine, replies, () -> end(Outcome.AUTH_FAILED, replies::authFailed)));
         }
     }
 
     /** Answers the client, and takes commands again unless the reply closed the session. */
     private void end(Outcome outcome, Runnable reply) {
         state = State.IDLE;
-        verified = null;
+        sasl = null;
         session.outcome(outcome);
         reply.run();
         if (state == State.IDLE) {
-            session.resumeInput();
+            host.resumeInput();
         }
     }
 
@@ -218,57 +401,6 @@ public final class LoginFlow {
             abandon();
             replies.internalError();
             session.close();
-        }
-    }
-
-    /** Lets a {@link VerifiedSasl} exchange drive the login: pauses, challenges and its end. */
-    private final class Host implements VerifiedSasl.Host {
-        private final LoginReplies replies;
-
-        Host(LoginReplies replies) {
-            this.replies = replies;
-        }
-
-        @Override
-        public void challenge(String base64) {
-            boolean waiting = state == State.BUSY;
-            state = State.IDLE;
-            replies.challenge(base64);
-            if (waiting) {
-                session.resumeInput();
-            }
-        }
-
-        @Override
-        public void await() {
-            pause();
-        }
-
-        @Override
-        public void refuse() {
-            replies.saslEnded();
-            LoginFlow.this.refuse(replies);
-        }
-
-        @Override
-        public void unavailable() {
-            replies.saslEnded();
-            LoginFlow.this.unavailable(replies);
-        }
-
-        @Override
-        public void decided(CompletionStage<AuthDecision> decision) {
-            replies.saslEnded();
-            decide(decision, replies);
-        }
-
-        @Override
-        public void resume(VerifiedSasl exchange, Runnable step) {
-            guarded(attempt, replies, () -> {
-                if (verified == exchange) {
-                    step.run();
-                }
-            });
         }
     }
 

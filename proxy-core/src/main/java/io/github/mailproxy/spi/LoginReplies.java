@@ -59,14 +59,25 @@ public interface LoginReplies {
     void loggedIn(BackendLoginResult.LoggedIn result);
 
     /**
-     * A verified SASL mechanism (CRAM-MD5, SCRAM) sends a challenge; the client's next response
+     * A SASL exchange sends a challenge; the client's next response
      * goes to the exchange.
      *
      * @param base64 the challenge
      */
     void challenge(String base64);
 
-    /** A verified SASL exchange has ended: the next client line is a command again. */
+    /**
+     * A SASL exchange broke the protocol (a response not in base64, an initial response to a
+     * server-first mechanism): the protocol's error reply, at once.
+     *
+     * @param reason {@link SaslStep.Reason#MALFORMED} or {@link SaslStep.Reason#INITIAL_RESPONSE_NOT_ALLOWED}
+     */
+    void saslInvalid(SaslStep.Reason reason);
+
+    /** The client cancelled a SASL exchange with {@code *}: RFC 3501's tagged BAD, RFC 5034's {@code -ERR}. */
+    void saslCancelled();
+
+    /** A SASL exchange has ended: the next client line is a command again. */
     void saslEnded();
 
     /** A bug ended the login: say goodbye; the flow closes the session. */

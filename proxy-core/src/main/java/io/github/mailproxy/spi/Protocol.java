@@ -31,7 +31,7 @@ public interface Protocol {
      * @param credentials how to log in
      * @param target      where the session connects (its TLS mode, whether to forward the client's address)
      * @param done        told the result, once, on the session's loop
-     * @return the login client, which the flow passes to {@link ClientSession#connectBackend}
+     * @return the login client, which the flow passes to {@link LoginFlow.Host#connectBackend}
      * @throws UnsupportedOperationException for a protocol without backend logins (the default)
      */
     default BackendLogin newBackendLogin(ClientSession session, io.github.mailproxy.BackendCredentials credentials,

@@ -17,7 +17,7 @@ import io.github.mailproxy.internal.scheme.Pbkdf2;
  * as given, without SASLprep (exact for ASCII passwords).
  *
  * <p>Steps: {@link #clientFirst} (parse, learn the user) → look the user up → {@link #serverFirst} →
- * {@link #clientFinal} (CPU-heavy: run it with {@link ClientSession#offload}) → send
+ * {@link #clientFinal} (CPU-heavy: run it with {@link LoginFlow.Host#offload}) → send
  * {@link Result#serverFinal()}. Not thread-safe; one per exchange.
  */
 public final class Scram {

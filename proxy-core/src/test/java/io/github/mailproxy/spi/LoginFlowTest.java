@@ -30,7 +30,7 @@ class LoginFlowTest {
             new InetSocketAddress("192.0.2.7", 40001), new InetSocketAddress("198.51.100.1", 143),
             new SessionSettings(100, 50, 5, false, 5));
     private final FakeProtocol protocol = new FakeProtocol();
-    private final LoginFlow flow = new LoginFlow(session, protocol);
+    private final LoginFlow flow = new LoginFlow(session, session, protocol);
     private final Words replies = new Words();
 
     private void login() {
@@ -187,6 +187,76 @@ class LoginFlowTest {
         assertThat(session.user).isEqualTo("alice");
     }
 
+    @Test
+    void aSaslExchangeChallengesThenLogsInWithTheClientsBytes() {
+        flow.startSasl("LOGIN", null, replies);
+        assertThat(flow.busy()).isFalse();
+        flow.saslResponse(io.github.mailproxy.testing.TestSasl.b64("alice"), replies);
+        flow.saslResponse(io.github.mailproxy.testing.TestSasl.b64("pw"), replies);
+
+        assertThat(replies.said).containsExactly("challenge " + Sasl.LOGIN_USER_PROMPT,
+                "challenge " + Sasl.LOGIN_PASSWORD_PROMPT, "saslEnded");
+        assertThat(flow.busy()).isTrue();
+        assertThat(session.authRequests).singleElement().satisfies(r -> {
+            assertThat(r.user()).isEqualTo("alice");
+            assertThat(r.mechanism()).isEqualTo("LOGIN");
+        });
+    }
+
+    @Test
+    void aCancelledOrMalformedExchangeIsAnsweredAtOnce() {
+        flow.startSasl("PLAIN", null, replies);
+        flow.saslResponse("*", replies);
+        flow.startSasl("PLAIN", "not*base64", replies);
+        flow.startSasl("CRAM-MD5", "abc", replies);
+
+        assertThat(replies.said).containsExactly("challenge ", "saslEnded", "saslCancelled",
+                "saslEnded", "saslInvalid MALFORMED", "saslEnded", "saslInvalid INITIAL_RESPONSE_NOT_ALLOWED");
+        assertThat(flow.busy()).isFalse();
+        assertThat(session.paused).isFalse();
+    }
+
+    @Test
+    void badSaslCredentialsAreRefusedAfterTheFailureDelay() {
+        session.holdFailureReplies = true;
+        flow.startSasl("PLAIN", io.github.mailproxy.testing.TestSasl.b64("bob\0alice\0pw"), replies);
+        assertThat(replies.said).containsExactly("saslEnded");
+        assertThat(session.paused).isTrue();
+
+        session.endFailureDelay();
+        assertThat(replies.said).containsExactly("saslEnded", "authFailed");
+        assertThat(session.outcome).isEqualTo(Outcome.AUTH_FAILED);
+        assertThat(session.paused).isFalse();
+        assertThat(session.lookupResults).isEmpty();
+    }
+
+    @Test
+    void inputIsPausedWhileAVerifiedExchangeWaitsForThePassDb() {
+        flow.startSasl("SCRAM-SHA-256", null, replies);
+        io.github.mailproxy.testing.TestSasl.ScramClient client =
+                new io.github.mailproxy.testing.TestSasl.ScramClient("SCRAM-SHA-256", "alice", "pw");
+        flow.saslResponse(io.github.mailproxy.testing.TestSasl.b64(client.clientFirst()), replies);
+        assertThat(session.paused).isTrue();
+        assertThat(flow.busy()).isTrue();
+
+        session.lookedUp(io.github.mailproxy.PassDbResult.found(java.util.Map.of("password", "{PLAIN}pw")));
+        assertThat(session.paused).isFalse();
+        assertThat(flow.busy()).isFalse();
+        assertThat(replies.said).hasSize(2).last().asString().startsWith("challenge ");
+    }
+
+    @Test
+    void anAbandonedVerifiedExchangeNeitherRepliesNorAsksTheStrategy() {
+        flow.startSasl("CRAM-MD5", null, replies);
+        String challenge = replies.said.get(0).substring("challenge ".length());
+        flow.saslResponse(io.github.mailproxy.testing.TestSasl.cramResponse("tim", "pw", challenge), replies);
+        flow.abandon();
+        session.lookedUp(io.github.mailproxy.PassDbResult.found(java.util.Map.of("password", "{PLAIN}pw")));
+
+        assertThat(replies.said).hasSize(1);
+        assertThat(session.authRequests).isEmpty();
+    }
+
     /** Replies as words, to compare. */
     private static final class Words implements LoginReplies {
         final List<String> said = new ArrayList<>();
@@ -247,6 +317,16 @@ class LoginFlowTest {
         @Override
         public void saslEnded() {
             say("saslEnded");
+        }
+
+        @Override
+        public void saslInvalid(SaslStep.Reason reason) {
+            say("saslInvalid " + reason);
+        }
+
+        @Override
+        public void saslCancelled() {
+            say("saslCancelled");
         }
 
         @Override

@@ -10,6 +10,8 @@ import io.github.mailproxy.SessionEvent;
 import io.github.mailproxy.spi.BackendConnection;
 import io.github.mailproxy.spi.BackendHandler;
 import io.github.mailproxy.spi.ClientSession;
+import io.github.mailproxy.spi.LoginFlow;
+import io.github.mailproxy.spi.Protocol;
 import io.github.mailproxy.spi.SessionSettings;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +33,7 @@ import java.util.function.Supplier;
  * input to the handler is left to the protocol module's tests (or a subclass), as is anything else
  * protocol specific.
  */
-public class FakeClientSession implements ClientSession {
+public class FakeClientSession implements ClientSession, LoginFlow.Host {
 
     private final String protocol;
     private final String id;
@@ -106,6 +108,9 @@ public class FakeClientSession implements ClientSession {
     public BackendHandler backendHandler;
     /** The connection passed to {@link #startRelay}, or {@code null}. */
     public BackendConnection relayed;
+    /** The protocol whose backend login {@link #login()}'s flow runs; set it before the first login. */
+    public Protocol loginProtocol;
+    private LoginFlow login;
 
     /**
      * @param protocol the protocol name, as {@link #protocol()}, in auth requests and for the filter
@@ -381,5 +386,14 @@ public class FakeClientSession implements ClientSession {
     @Override
     public void close() {
         closed = true;
+    }
+
+    /** @return a login flow over this fake, as the core makes one, for {@link #loginProtocol} */
+    @Override
+    public LoginFlow login() {
+        if (login == null) {
+            login = new LoginFlow(this, this, loginProtocol);
+        }
+        return login;
     }
 }

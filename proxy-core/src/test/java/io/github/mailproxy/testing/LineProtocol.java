@@ -6,6 +6,7 @@ import io.github.mailproxy.spi.BackendHandler;
 import io.github.mailproxy.spi.ClientHandler;
 import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
+import io.github.mailproxy.spi.LoginFlow;
 import io.github.mailproxy.spi.Protocol;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +17,9 @@ import java.nio.charset.StandardCharsets;
  * {@code TLS} starts TLS; {@code LOGIN user pass} authenticates and, when proxied, connects to the
  * backend, waits for its first line, answers {@code OK <that line>} and relays; {@code TTL n} passes
  * a proxy TTL in as a trusted client may (Dovecot's {@code x-proxy-ttl}); anything else gets
- * {@code ERR}. {@code QUIT} says {@code BYE} and closes.
+ * {@code ERR}. {@code QUIT} says {@code BYE} and closes. It drives the engine's login seams
+ * ({@link LoginFlow.Host}, which the core's session implements) by hand instead of through a
+ * {@link LoginFlow}, to test the engine below the flow; real protocols use {@link ClientSession#login()}.
  */
 public final class LineProtocol implements Protocol {
 
@@ -37,10 +40,12 @@ public final class LineProtocol implements Protocol {
 
     private static final class Handler implements ClientHandler {
         private final ClientSession session;
+        private final LoginFlow.Host host;
         private final LineFramer framer = new LineFramer(1000);
 
         Handler(ClientSession session) {
             this.session = session;
+            this.host = (LoginFlow.Host) session;
         }
 
         @Override
@@ -91,14 +96,14 @@ public final class LineProtocol implements Protocol {
         }
 
         private void login(String user, String password) {
-            session.pauseInput();
+            host.pauseInput();
             session.user(user);
-            session.authenticate(session.authRequest(user, password, "PLAIN")).thenAccept(decision -> {
+            host.authenticate(session.authRequest(user, password, "PLAIN")).thenAccept(decision -> {
                 if (decision instanceof AuthDecision.Proxy proxy) {
-                    session.connectBackend(proxy.target(), new Backend(session, proxy.target().tls() == io.github.mailproxy.TlsMode.STARTTLS));
+                    host.connectBackend(proxy.target(), new Backend(session, proxy.target().tls() == io.github.mailproxy.TlsMode.STARTTLS));
                 } else {
                     session.write("NO " + decision.getClass().getSimpleName() + "\r\n");
-                    session.resumeInput();
+                    host.resumeInput();
                 }
             });
         }
@@ -121,12 +126,14 @@ public final class LineProtocol implements Protocol {
 
     private static final class Backend implements BackendHandler {
         private final ClientSession session;
+        private final LoginFlow.Host host;
         private final LineFramer framer = new LineFramer(1000);
         private final boolean startTls;
         private BackendConnection connection;
 
         Backend(ClientSession session, boolean startTls) {
             this.session = session;
+            this.host = (LoginFlow.Host) session;
             this.startTls = startTls;
         }
 
@@ -147,20 +154,20 @@ public final class LineProtocol implements Protocol {
                 connection.startTls();
             } else {
                 session.write("OK " + new String(framer.line(), StandardCharsets.UTF_8) + "\r\n");
-                session.startRelay(connection);
+                host.startRelay(connection);
             }
         }
 
         @Override
         public void onConnectFailed(IOException cause) {
             session.write("UNAVAILABLE\r\n");
-            session.resumeInput();
+            host.resumeInput();
         }
 
         @Override
         public void onClosed() {
             session.write("UNAVAILABLE\r\n");
-            session.resumeInput();
+            host.resumeInput();
         }
     }
 }

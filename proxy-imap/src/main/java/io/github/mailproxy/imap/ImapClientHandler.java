@@ -10,8 +10,8 @@ import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.LineFramer;
 import io.github.mailproxy.spi.LoginFlow;
 import io.github.mailproxy.spi.LoginReplies;
-import io.github.mailproxy.spi.Sasl;
-import io.github.mailproxy.spi.VerifiedSasl;
+import io.github.mailproxy.spi.SaslServer;
+import io.github.mailproxy.spi.SaslStep;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The IMAP conversation before login (RFC 3501 section 6.1 and 6.2, not-authenticated state): it
  * answers CAPABILITY, NOOP, LOGOUT, ID and STARTTLS, collects credentials from LOGIN and
- * AUTHENTICATE PLAIN/LOGIN, and hands the login to the {@link LoginFlow}, with the IMAP wording of its
- * replies; a proxied login continues in {@link ImapBackendLogin}. AUTHENTICATE CRAM-MD5 and
- * SCRAM-SHA-1/256, which the proxy verifies itself (master-user mode), run through {@link VerifiedSasl}.
+ * AUTHENTICATE, and hands the login to the {@link LoginFlow}, with the IMAP wording of its replies; a
+ * proxied login continues in {@link ImapBackendLogin}. AUTHENTICATE runs PLAIN, LOGIN, CRAM-MD5 and
+ * SCRAM-SHA-1/256 through the flow's {@link SaslServer}; this class frames its {@code +} continuations.
  * Called on the session's event loop only.
  */
 final class ImapClientHandler implements ClientHandler {
@@ -34,10 +34,7 @@ final class ImapClientHandler implements ClientHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ImapClientHandler.class);
 
     /** The SASL mechanisms this module can run; others the strategy offers are not advertised. */
-    static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256");
-
-    /** The mechanisms that carry the password itself, refused where plaintext authentication is not allowed. */
-    private static final Set<String> PLAINTEXT_MECHANISMS = Set.of("PLAIN", "LOGIN");
+    static final Set<String> SASL_MECHANISMS = SaslServer.MECHANISMS;
 
     static final String PRIVACY_REQUIRED =
             "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure connections.";
@@ -57,13 +54,14 @@ final class ImapClientHandler implements ClientHandler {
     private ImapDecoder decoder;
     private State state = State.COMMANDS;
     private int badCommands;
-    private SaslExchange sasl;
+    /** The tag of the AUTHENTICATE command in progress. */
+    private String saslTag;
     private final LoginFlow flow;
 
     ImapClientHandler(ClientSession session) {
         this.session = session;
         this.decoder = newDecoder();
-        this.flow = new LoginFlow(session, ImapProtocol.instance());
+        this.flow = session.login();
     }
 
     @Override
@@ -137,12 +135,13 @@ final class ImapClientHandler implements ClientHandler {
                 if (line.status() == LineFramer.Status.NEED_MORE) {
                     return;
                 }
-                String tag = sasl.tag;
+                String tag = saslTag;
                 if (line.status() == LineFramer.Status.TOO_LONG) {
+                    flow.cancelSasl();
                     endSasl();
                     bad(tag, ImapDecoder.LINE_TOO_LONG);
                 } else {
-                    saslResponse(line.text());
+                    flow.saslResponse(line.text(), new Replies(tag));
                 }
             } else {
                 return;
@@ -269,7 +268,7 @@ final class ImapClientHandler implements ClientHandler {
     /** RFC 3501 section 6.2.2, with an initial response (SASL-IR, RFC 4959). */
     private void authenticate(ImapRequest.Authenticate command) {
         String mechanism = command.mechanism();
-        if (PLAINTEXT_MECHANISMS.contains(mechanism) && !session.plaintextAuthAllowed()) {
+        if (SaslServer.plaintext(mechanism) && !session.plaintextAuthAllowed()) {
             reply(command.tag(), PRIVACY_REQUIRED);
             return;
         }
@@ -277,76 +276,13 @@ final class ImapClientHandler implements ClientHandler {
             reply(command.tag(), "NO Unsupported authentication mechanism.");
             return;
         }
-        sasl = new SaslExchange(command.tag(), mechanism);
+        saslTag = command.tag();
         state = State.SASL;
-        String initial = command.initialResponse();
-        if (VerifiedSasl.runs(mechanism)) {
-            startVerified(initial);
-        } else if (initial != null) {
-            // "=" is an empty initial response (RFC 4959 section 3)
-            saslResponse(initial.equals("=") ? "" : initial);
-        } else if (mechanism.equals("PLAIN")) {
-            session.write("+ \r\n");
-        } else {
-            session.write("+ " + Sasl.LOGIN_USER_PROMPT + "\r\n");
-        }
-    }
-
-    private void saslResponse(String response) {
-        String tag = sasl.tag;
-        if (response.equals("*")) {
-            endSasl();
-            // RFC 3501 section 6.2.2: a cancelled exchange MUST get a tagged BAD; not the client's fault
-            reply(tag, "BAD Authentication canceled.");
-            return;
-        }
-        Optional<byte[]> decoded = response.isEmpty() ? Optional.of(new byte[0]) : Sasl.decodeBytes(response);
-        if (decoded.isEmpty()) {
-            endSasl();
-            bad(tag, "Invalid base64 data in SASL response.");
-            return;
-        }
-        if (sasl.verified != null) {
-            sasl.verified.respond(ClientInput.text(decoded.get()));
-        } else if (sasl.mechanism.equals("PLAIN")) {
-            endSasl();
-            Optional<Sasl.PlainCredentials> plain = response.isEmpty() ? Optional.empty() : Sasl.decodePlain(response);
-            String authzid = plain.map(Sasl.PlainCredentials::authorizationId).orElse("");
-            // acting as another user needs a master-user setup, which password forwarding is not
-            if (plain.isEmpty() || !(authzid.isEmpty() || authzid.equals(plain.get().authenticationId()))) {
-                flow.refuse(new Replies(tag));
-            } else {
-                Sasl.PlainCredentials c = plain.get();
-                startLogin(tag, c.authenticationId(), c.authenticationIdBytes(), c.password(), c.passwordBytes(), "PLAIN");
-            }
-        } else if (sasl.loginUser == null) {
-            sasl.loginUser = decoded.get();
-            session.write("+ " + Sasl.LOGIN_PASSWORD_PROMPT + "\r\n");
-        } else {
-            byte[] user = sasl.loginUser;
-            endSasl();
-            byte[] password = decoded.get();
-            startLogin(tag, ClientInput.text(user), user, ClientInput.text(password), password, "LOGIN");
-        }
-    }
-
-    /** Starts CRAM-MD5 or SCRAM; a server-first mechanism takes no initial response (RFC 4959 section 3). */
-    private void startVerified(String initialResponse) {
-        VerifiedSasl exchange = flow.startVerified(sasl.mechanism, new Replies(sasl.tag));
-        sasl.verified = exchange;
-        if (initialResponse == null) {
-            exchange.begin();
-        } else if (exchange.serverFirst()) {
-            String tag = sasl.tag;
-            endSasl();
-            bad(tag, "This mechanism does not take an initial response.");
-        } else {
-            saslResponse(initialResponse.equals("=") ? "" : initialResponse);
-        }
+        flow.startSasl(mechanism, command.initialResponse(), new Replies(command.tag()));
     }
 
     private void endSasl() {
-        sasl = null;
+        saslTag = null;
         state = State.COMMANDS;
     }
 
@@ -382,7 +318,7 @@ final class ImapClientHandler implements ClientHandler {
     /** Stops handling input for good, and drops a backend login in progress. */
     private void finish() {
         state = State.DONE;
-        sasl = null;
+        saslTag = null;
         flow.abandon();
     }
 
@@ -476,28 +412,21 @@ final class ImapClientHandler implements ClientHandler {
         }
 
         @Override
-        public void internalError() {
-            finish();
-            session.write("* BYE Internal server error.\r\n");
+        public void saslInvalid(SaslStep.Reason reason) {
+            bad(tag, reason == SaslStep.Reason.INITIAL_RESPONSE_NOT_ALLOWED
+                    ? "This mechanism does not take an initial response." : "Invalid base64 data in SASL response.");
         }
-    }
 
-    /** An AUTHENTICATE exchange in progress. Holds a LOGIN user name between prompts, never a password. */
-    private static final class SaslExchange {
-        final String tag;
-        final String mechanism;
-        byte[] loginUser;
-        /** The CRAM-MD5 or SCRAM exchange, for those mechanisms. */
-        VerifiedSasl verified;
-
-        SaslExchange(String tag, String mechanism) {
-            this.tag = tag;
-            this.mechanism = mechanism;
+        /** RFC 3501 section 6.2.2: a cancelled exchange MUST get a tagged BAD; not the client's fault. */
+        @Override
+        public void saslCancelled() {
+            reply(tag, "BAD Authentication canceled.");
         }
 
         @Override
-        public String toString() {
-            return "SaslExchange[" + tag + " " + mechanism + "]";
+        public void internalError() {
+            finish();
+            session.write("* BYE Internal server error.\r\n");
         }
     }
 }

@@ -14,5 +14,6 @@ final class ImapFakeSession extends FakeClientSession {
     ImapFakeSession() {
         super("imap", "s1", new InetSocketAddress("192.0.2.7", 40001), new InetSocketAddress("198.51.100.1", 143),
                 new SessionSettings(100, 50, 5, false, 5));
+        loginProtocol = ImapProtocol.instance();
     }
 }

@@ -13,8 +13,8 @@ import io.github.mailproxy.spi.ClientSession;
 import io.github.mailproxy.spi.CramMd5;
 import io.github.mailproxy.spi.LoginFlow;
 import io.github.mailproxy.spi.LoginReplies;
-import io.github.mailproxy.spi.Sasl;
-import io.github.mailproxy.spi.VerifiedSasl;
+import io.github.mailproxy.spi.SaslServer;
+import io.github.mailproxy.spi.SaslStep;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * The POP3 AUTHORIZATION state (RFC 1939 section 4) of one client session: greeting, CAPA
  * (RFC 2449), USER/PASS, APOP (RFC 1939 section 7), AUTH (RFC 5034), STLS (RFC 2595) and QUIT;
  * every other command gets {@code -ERR}. A login goes to the {@link LoginFlow}, with the POP3 wording
- * of its replies; a proxied one continues in {@link Pop3BackendLogin}. AUTH CRAM-MD5 and SCRAM-SHA-1/256 and APOP, which the proxy
- * verifies itself against the stored password (master-user mode), run through {@link VerifiedSasl} and
- * {@link ApopDigest}. Commands the client pipelined behind a login stay in the input and reach the
+ * of its replies; a proxied one continues in {@link Pop3BackendLogin}. AUTH runs PLAIN, LOGIN, CRAM-MD5 and SCRAM-SHA-1/256
+ * through the flow's {@link SaslServer}; APOP, which the proxy verifies itself against the stored
+ * password (master-user mode), through {@link ApopDigest}. Commands the client pipelined behind a login stay in the input and reach the
  * backend through the relay.
  */
 final class Pop3ClientHandler implements ClientHandler {
@@ -45,7 +45,7 @@ final class Pop3ClientHandler implements ClientHandler {
 
     /** The SASL mechanisms this module runs; others the strategy offers are neither listed nor accepted. */
     static final Set<String> SASL_MECHANISMS =
-            Set.of(SaslExchange.PLAIN, SaslExchange.LOGIN, "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256");
+            SaslServer.MECHANISMS;
     /** The strategy's name for APOP, which is no SASL mechanism and is offered by the greeting's timestamp. */
     static final String APOP = "APOP";
 
@@ -68,9 +68,6 @@ final class Pop3ClientHandler implements ClientHandler {
     private final Pop3CommandReader reader;
     private State state = State.READY;
     private String pendingUser;
-    private SaslExchange sasl;
-    /** The CRAM-MD5 or SCRAM exchange in progress, instead of {@link #sasl}. */
-    private VerifiedSasl verified;
     /** The greeting's APOP timestamp, or {@code null} when APOP is not offered. */
     private String apopTimestamp;
     private final LoginFlow flow;
@@ -84,7 +81,7 @@ final class Pop3ClientHandler implements ClientHandler {
     Pop3ClientHandler(ClientSession session) {
         this.session = session;
         this.reader = new Pop3CommandReader(session.settings().maxLineLength());
-        this.flow = new LoginFlow(session, Pop3Protocol.instance());
+        this.flow = session.login();
     }
 
     @Override
@@ -134,8 +131,6 @@ final class Pop3ClientHandler implements ClientHandler {
     @Override
     public void onClosed() {
         state = State.DONE;
-        sasl = null;
-        verified = null;
         flow.abandon();
     }
 
@@ -260,18 +255,15 @@ final class Pop3ClientHandler implements ClientHandler {
             return;
         }
         String mechanism = command.mechanism();
-        boolean plaintext = mechanism.equals(SaslExchange.PLAIN) || mechanism.equals(SaslExchange.LOGIN);
-        if (plaintext && !session.plaintextAuthAllowed()) {
+        if (SaslServer.plaintext(mechanism) && !session.plaintextAuthAllowed()) {
             error(PLAINTEXT_DISALLOWED);
         } else if (!mechanisms().contains(mechanism)) {
             error("Unsupported authentication mechanism.");
-        } else if (VerifiedSasl.runs(mechanism)) {
-            startVerified(mechanism, command.initialResponse());
         } else {
             pendingUser = null;
             pendingUserBytes = null;
-            sasl = SaslExchange.start(mechanism);
-            saslStep(sasl.begin(command.initialResponse()));
+            state = State.SASL;
+            flow.startSasl(mechanism, command.initialResponse(), new Replies());
         }
     }
 
@@ -284,33 +276,6 @@ final class Pop3ClientHandler implements ClientHandler {
             }
         }
         return offered;
-    }
-
-    /** Starts CRAM-MD5 or SCRAM; the server speaks first in CRAM-MD5, so it takes no initial response. */
-    private void startVerified(String mechanism, String initialResponse) {
-        VerifiedSasl exchange = flow.startVerified(mechanism, new Replies());
-        if (initialResponse != null && exchange.serverFirst()) {
-            error("This mechanism does not take an initial response.");
-            return;
-        }
-        pendingUser = null;
-        verified = exchange;
-        state = State.SASL;
-        if (initialResponse == null) {
-            exchange.begin();
-        } else {
-            verifiedResponse(initialResponse);
-        }
-    }
-
-    private void verifiedResponse(String base64) {
-        Optional<String> decoded = base64.isEmpty() ? Optional.of("") : Sasl.decodeText(base64);
-        if (decoded.isEmpty()) {
-            endSasl();
-            error("Invalid SASL response.");
-        } else {
-            verified.respond(decoded.get());
-        }
     }
 
     /**
@@ -332,14 +297,14 @@ final class Pop3ClientHandler implements ClientHandler {
     private void apopLookedUp(AuthRequest request, PassDbResult result, String timestamp, String digest, Replies replies) {
         if (!result.isFound() || result.flag(PassDbResult.NOPASSWORD)) {
             // unknown users and PassDb failures get the strategy's own answer, with its delay
-            flow.decide(session.authorize(request, result), replies);
+            flow.authorize(request, result, replies);
             return;
         }
         String stored = result.field(PassDbResult.PASSWORD).orElse("");
         PasswordScheme.Verdict verdict = stored.isEmpty() ? PasswordScheme.Verdict.MISMATCH
                 : ApopDigest.verify(session.passwordScheme(), stored, timestamp, digest);
         switch (verdict) {
-            case MATCH -> flow.decide(session.authorize(request.verified(), result), replies);
+            case MATCH -> flow.authorize(request.verified(), result, replies);
             case MISMATCH -> flow.refuse(replies);
             case UNSUPPORTED_MECHANISM -> {
                 LOG.info("session {}: APOP needs a plaintext stored password; login refused", session.id());
@@ -350,36 +315,18 @@ final class Pop3ClientHandler implements ClientHandler {
     }
 
     private void onSaslResponse(Pop3Command command) {
-        if (command instanceof Pop3Command.SaslResponse r && verified != null) {
-            verifiedResponse(r.text());
-        } else if (command instanceof Pop3Command.SaslResponse r) {
-            saslStep(sasl.respond(r.text()));
+        if (command instanceof Pop3Command.SaslResponse r) {
+            flow.saslResponse(r.text(), new Replies());
         } else if (command instanceof Pop3Command.SaslCancel) {
-            endSasl();
-            reply("-ERR Authentication cancelled."); // RFC 5034 section 4: "*" must be answered -ERR
+            flow.saslResponse("*", new Replies());
         } else {
+            flow.cancelSasl();
             endSasl();
             error("Line too long.");
         }
     }
 
-    private void saslStep(SaslExchange.Step step) {
-        if (step instanceof SaslExchange.Challenge c) {
-            state = State.SASL;
-            reply("+ " + c.base64());
-        } else if (step instanceof SaslExchange.Credentials c) {
-            String mechanism = sasl.mechanism();
-            endSasl();
-            login(c.user(), c.userBytes(), c.password(), c.passwordBytes(), mechanism);
-        } else if (step instanceof SaslExchange.Failed f) {
-            endSasl();
-            error(f.message());
-        }
-    }
-
     private void endSasl() {
-        sasl = null;
-        verified = null;
         state = State.READY;
     }
 
@@ -424,8 +371,6 @@ final class Pop3ClientHandler implements ClientHandler {
             return;
         }
         state = State.DONE;
-        sasl = null;
-        verified = null;
         flow.abandon();
         session.outcome(outcome);
         reply(line);
@@ -508,10 +453,20 @@ final class Pop3ClientHandler implements ClientHandler {
         }
 
         @Override
+        public void saslInvalid(SaslStep.Reason reason) {
+            error(reason == SaslStep.Reason.INITIAL_RESPONSE_NOT_ALLOWED
+                    ? "This mechanism does not take an initial response." : "Invalid SASL response.");
+        }
+
+        /** RFC 5034 section 4: {@code *} must be answered {@code -ERR}. */
+        @Override
+        public void saslCancelled() {
+            reply("-ERR Authentication cancelled.");
+        }
+
+        @Override
         public void internalError() {
             state = State.DONE;
-            sasl = null;
-            verified = null;
             reply("-ERR Internal server error.");
         }
     }

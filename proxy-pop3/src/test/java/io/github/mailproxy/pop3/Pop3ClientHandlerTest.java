@@ -211,6 +211,17 @@ class Pop3ClientHandlerTest {
     }
 
     @Test
+    void anotherAuthorizationIdentityIsRefusedAfterTheFailureDelayAsIMAPDoes() {
+        session.send("AUTH PLAIN " + b64("bob\0alice\0pw") + "\r\n");
+        assertThat(session.take()).as("nothing before the delay").isEmpty();
+        session.endFailureDelay();
+        assertThat(session.take()).isEqualTo("-ERR [AUTH] Authentication failed.\r\n");
+        assertThat(session.authRequests).isEmpty();
+        assertThat(session.lookupResults).isEmpty();
+        assertThat(session.outcome).isEqualTo(Outcome.AUTH_FAILED);
+    }
+
+    @Test
     void badSaslResponseIsAnError() {
         session.send("AUTH PLAIN\r\n!!!\r\n");
         assertThat(session.take()).isEqualTo("+ \r\n-ERR Invalid SASL response.\r\n");

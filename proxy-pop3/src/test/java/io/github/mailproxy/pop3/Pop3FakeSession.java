@@ -24,6 +24,7 @@ final class Pop3FakeSession extends FakeClientSession {
     Pop3FakeSession() {
         super("pop3", "sess-1", new InetSocketAddress("192.0.2.7", 40123), new InetSocketAddress("127.0.0.1", 110),
                 DEFAULT_SETTINGS);
+        loginProtocol = Pop3Protocol.instance();
         holdFailureReplies = true;
     }
 
