@@ -346,8 +346,9 @@ public final class Engine {
                 sessions.get(i).remove(session);
             }
         }
-        openSessions.decrementAndGet();
+        // the limits first: whoever sees the session count drop may connect again at once
         release(session.view().peerAddress().getAddress());
+        openSessions.decrementAndGet();
     }
 
     /**

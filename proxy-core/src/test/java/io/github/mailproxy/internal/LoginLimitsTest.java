@@ -69,10 +69,13 @@ class LoginLimitsTest {
                 assertThat(first.command("LOGIN u p")).isEqualTo("NO Reject");
             }
             assertThat(lookups).as("nor a login rate").hasValue(3);
-            try (LineClient other = LineClient.connect("127.0.0.2", proxy());
-                 LineClient otherAgain = LineClient.connect("127.0.0.2", proxy())) {
+            // one after the other: two loops accept concurrently, so connections opened together may be
+            // admitted in either order
+            try (LineClient other = LineClient.connect("127.0.0.2", proxy())) {
                 assertThat(other.line()).isEqualTo("HELLO");
-                assertThat(otherAgain.line()).as("an untrusted address keeps its limit").isEqualTo("BUSY");
+                try (LineClient otherAgain = LineClient.connect("127.0.0.2", proxy())) {
+                    assertThat(otherAgain.line()).as("an untrusted address keeps its limit").isEqualTo("BUSY");
+                }
                 other.command("LOGIN u p");
                 assertThat(other.command("LOGIN u p")).as("and its login rate").isEqualTo("NO Reject");
             }
