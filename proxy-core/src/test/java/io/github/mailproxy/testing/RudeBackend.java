@@ -16,8 +16,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A backend that serves exactly one connection from a script written as plain blocking code, for the
- * behaviours a real mail server never shows: half-closing, resetting, going silent. It binds 127.0.0.1
- * on a free port; the script runs on its own thread and its failure fails {@link #finish()}.
+ * behaviours a real mail server never shows: half-closing, resetting, going silent, sending garbage. It
+ * can also see the proxy's bytes exactly as they arrive ({@link Connection#readLineBytes()}), with no
+ * charset decoding between the test and what the proxy sent, so that a test can tell {@code 0xE4} from
+ * {@code EF BF BD}. It binds 127.0.0.1 on a free port; the script runs on its own thread and its failure
+ * fails {@link #finish()}.
  *
  * <pre>{@code
  * try (RudeBackend backend = RudeBackend.serve(c -> {
@@ -59,7 +62,15 @@ public final class RudeBackend implements AutoCloseable {
          * @throws IOException if the write fails
          */
         public void send(String text) throws IOException {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
+            send(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /**
+         * @param bytes written as they are and flushed
+         * @throws IOException if the write fails
+         */
+        public void send(byte[] bytes) throws IOException {
+            out.write(bytes);
             out.flush();
         }
 
@@ -68,16 +79,62 @@ public final class RudeBackend implements AutoCloseable {
          * @throws IOException if nothing comes within ten seconds
          */
         public String readLine() throws IOException {
+            byte[] line = readLineBytes();
+            return line == null ? null : new String(line, StandardCharsets.UTF_8);
+        }
+
+        /**
+         * @return the next line as ISO-8859-1 text (one character per byte), or {@code null} at end of stream
+         * @throws IOException if nothing comes within ten seconds
+         */
+        public String readLineText() throws IOException {
+            byte[] line = readLineBytes();
+            return line == null ? null : new String(line, StandardCharsets.ISO_8859_1);
+        }
+
+        /**
+         * @return the next line's bytes without CR LF, or {@code null} at end of stream
+         * @throws IOException if nothing comes within ten seconds
+         */
+        public byte[] readLineBytes() throws IOException {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             int b;
             while ((b = in.read()) >= 0) {
                 if (b == '\n') {
-                    String s = line.toString(StandardCharsets.UTF_8);
-                    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+                    byte[] bytes = line.toByteArray();
+                    int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                    return java.util.Arrays.copyOf(bytes, length);
                 }
                 line.write(b);
             }
-            return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            return line.size() == 0 ? null : line.toByteArray();
+        }
+
+        /**
+         * Reads an IMAP command whose lines end with a literal announcement ({@code {n}} or
+         * {@code {n+}}) up to its last line, literals included; answers a synchronizing literal
+         * with {@code + go}. Literal contents must not hold a line end.
+         *
+         * @return the command's bytes, lines joined with CR LF, without the final CR LF
+         * @throws IOException if the stream ends or stalls
+         */
+        public byte[] readImapCommand() throws IOException {
+            ByteArrayOutputStream command = new ByteArrayOutputStream();
+            while (true) {
+                byte[] line = readLineBytes();
+                if (line == null) {
+                    throw new IOException("end of stream inside a command");
+                }
+                command.write(line);
+                if (line.length < 3 || line[line.length - 1] != '}') {
+                    return command.toByteArray();
+                }
+                command.write('\r');
+                command.write('\n');
+                if (line[line.length - 2] != '+') {
+                    send("+ go\r\n");
+                }
+            }
         }
 
         /**

@@ -6,7 +6,7 @@ import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.scheme.LogCapture;
 import io.github.mailproxy.testing.Await;
-import io.github.mailproxy.testing.ByteBackend;
+import io.github.mailproxy.testing.RudeBackend;
 import io.github.mailproxy.testing.LeakCheck;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -69,7 +69,7 @@ class ImapBackendMisbehaviourTest {
     }
 
     /** Logs in through {@code proxy} to {@code backend}, expects the tagged temporary failure, then goes on. */
-    private static void expectUnavailable(ProxyServer proxy, ByteBackend backend) throws IOException {
+    private static void expectUnavailable(ProxyServer proxy, RudeBackend backend) throws IOException {
         routes.put("bob", backend.port());
         try (LogCapture log = new LogCapture(); RawImapClient client = new RawImapClient(proxy.port(ImapProtocol.NAME))) {
             assertThat(client.readLine()).startsWith("* OK [CAPABILITY ");
@@ -94,7 +94,7 @@ class ImapBackendMisbehaviourTest {
 
     @Test
     void aGreetingOf200KilobytesIsATemporaryFailure() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("* OK ");
             c.send(repeat('x', 200 * 1024));
             c.send("\r\n");
@@ -108,7 +108,7 @@ class ImapBackendMisbehaviourTest {
     void aLongBackendLineIsATemporaryFailureWhateverTheClientLineBound() throws IOException {
         // the core buffers maxLineLength + maxLiteralSize of one line; the backend login's own bound must stay under it
         ProxyServer small = proxy(ProxyServer.builder().maxLineLength(1024).maxLiteralSize(1024));
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("* OK [CAPABILITY IMAP4rev1 " + "X".repeat(100 * 1024) + "] hi\r\n");
             c.awaitEndOfStream();
         })) {
@@ -120,7 +120,7 @@ class ImapBackendMisbehaviourTest {
 
     @Test
     void garbageWithoutALineEndIsATemporaryFailureAtTheBackendTimeout() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send(repeat('z', 1024));
             c.awaitEndOfStream();  // silent from here: only the proxy's timeout ends this
         })) {
@@ -130,7 +130,7 @@ class ImapBackendMisbehaviourTest {
 
     @Test
     void aGreetingThatIsNoImapIsATemporaryFailure() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("SSH-2.0-OpenSSH_9.6\r\n");
             c.awaitEndOfStream();
         })) {
@@ -140,7 +140,7 @@ class ImapBackendMisbehaviourTest {
 
     @Test
     void aBackendClosingBeforeItsGreetingIsATemporaryFailure() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             // closed at once by returning
         })) {
             expectUnavailable(server, backend);
@@ -150,7 +150,7 @@ class ImapBackendMisbehaviourTest {
     @Test
     void aBackendClosingMidLoginIsATemporaryFailure() throws IOException {
         CompletableFuture<String> login = new CompletableFuture<>();
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("* OK [CAPABILITY IMAP4rev1] ready\r\n");
             login.complete(c.readLineText());
         })) {
@@ -161,9 +161,9 @@ class ImapBackendMisbehaviourTest {
 
     @Test
     void aBackendClosingMidReplyLineIsATemporaryFailure() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("* OK [CAPABILITY IMAP4rev1] ready\r\n");
-            c.readLine();
+            c.readLineBytes();
             c.send("mp1 OK [CAPAB".getBytes(StandardCharsets.US_ASCII));
         })) {
             expectUnavailable(server, backend);

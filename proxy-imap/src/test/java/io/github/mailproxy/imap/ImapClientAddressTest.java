@@ -6,7 +6,7 @@ import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PlaintextAuth;
 import io.github.mailproxy.ProxyServer;
-import io.github.mailproxy.testing.ByteBackend;
+import io.github.mailproxy.testing.RudeBackend;
 import io.github.mailproxy.testing.LeakCheck;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -64,8 +64,8 @@ class ImapClientAddressTest {
     }
 
     /** A backend that advertises ID and records the first command and, after an ID, the second. */
-    private static ByteBackend idBackend(List<String> received) throws IOException {
-        return ByteBackend.serve(c -> {
+    private static RudeBackend idBackend(List<String> received) throws IOException {
+        return RudeBackend.serve(c -> {
             c.send("* OK [CAPABILITY IMAP4rev1 ID] ready\r\n");
             String first = c.readLineText();
             received.add(first);
@@ -96,7 +96,7 @@ class ImapClientAddressTest {
     @Test
     void aTrustedClientsOriginatingAddressReachesThePassDbAndTheBackend() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = idBackend(received)) {
+        try (RudeBackend backend = idBackend(received)) {
             // the originating client is no loopback client: plaintext must be allowed for it
             ProxyServer proxy = proxy(ProxyServer.builder().loginTrustedNetworks("127.0.0.1")
                     .plaintextAuth(PlaintextAuth.ALWAYS), backend.port(), null);
@@ -114,7 +114,7 @@ class ImapClientAddressTest {
     @Test
     void byDefaultTheRealClientIsForwardedAndAnUntrustedClientsIdFieldsAreIgnored() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = idBackend(received)) {
+        try (RudeBackend backend = idBackend(received)) {
             ProxyServer proxy = proxy(ProxyServer.builder(), backend.port(), null);
             int clientPort = idThenLogin(proxy);
             backend.finish();
@@ -127,7 +127,7 @@ class ImapClientAddressTest {
     @Test
     void theProxyNotTrustedFieldKeepsTheClientsAddressFromTheBackend() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = idBackend(received)) {
+        try (RudeBackend backend = idBackend(received)) {
             idThenLogin(proxy(ProxyServer.builder(), backend.port(), PassDbResult.PROXY_NOT_TRUSTED));
             backend.finish();
             assertThat(received).containsExactly("mp1 LOGIN \"bob\" \"pw\"");
@@ -137,7 +137,7 @@ class ImapClientAddressTest {
     @Test
     void theSettingKeepsTheClientsAddressFromTheBackend() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = idBackend(received)) {
+        try (RudeBackend backend = idBackend(received)) {
             idThenLogin(proxy(ProxyServer.builder().backendTrusted(false), backend.port(), null));
             backend.finish();
             assertThat(received).containsExactly("mp1 LOGIN \"bob\" \"pw\"");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
-import io.github.mailproxy.testing.ByteBackend;
+import io.github.mailproxy.testing.RudeBackend;
 import io.github.mailproxy.testing.LeakCheck;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -95,7 +95,7 @@ class ImapCredentialBytesTest {
         byte[] user = charset.equals("UTF-8") ? UTF8_USER : LATIN1_USER;
         byte[] password = charset.equals("UTF-8") ? UTF8_PASSWORD : LATIN1_PASSWORD;
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             // LOGINDISABLED makes the proxy log in with AUTHENTICATE PLAIN
             c.send("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN" + (backendPlain ? " LOGINDISABLED" : "")
                     + "] ready\r\n");

@@ -6,7 +6,7 @@ import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.scheme.LogCapture;
 import io.github.mailproxy.testing.Await;
-import io.github.mailproxy.testing.ByteBackend;
+import io.github.mailproxy.testing.RudeBackend;
 import io.github.mailproxy.testing.LeakCheck;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -65,7 +65,7 @@ class Pop3BackendMisbehaviourTest {
         routes.clear();
     }
 
-    private static void expectUnavailable(ProxyServer proxy, ByteBackend backend) {
+    private static void expectUnavailable(ProxyServer proxy, RudeBackend backend) {
         routes.put("bob", backend.port());
         try (LogCapture log = new LogCapture(); PopClient client = PopClient.connect(proxy.port(Pop3Protocol.NAME))) {
             assertThat(client.readLine()).startsWith("+OK ");
@@ -88,7 +88,7 @@ class Pop3BackendMisbehaviourTest {
 
     @Test
     void aGreetingOf200KilobytesIsATemporaryFailure() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("+OK ");
             c.send(repeat('x', 200 * 1024));
             c.send("\r\n");
@@ -101,9 +101,9 @@ class Pop3BackendMisbehaviourTest {
     @Test
     void aLongBackendLineIsATemporaryFailureWhateverTheClientLineBound() throws IOException {
         ProxyServer small = proxy(ProxyServer.builder().maxLineLength(512).maxLiteralSize(512));
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("+OK ready\r\n");
-            c.readLine();  // CAPA
+            c.readLineBytes();  // CAPA
             c.send("+OK\r\nSASL " + "X".repeat(100 * 1024) + "\r\n.\r\n");
             c.awaitEndOfStream();
         })) {
@@ -115,7 +115,7 @@ class Pop3BackendMisbehaviourTest {
 
     @Test
     void garbageWithoutALineEndIsATemporaryFailureAtTheBackendTimeout() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send(repeat('z', 1024));
             c.awaitEndOfStream();
         })) {
@@ -125,7 +125,7 @@ class Pop3BackendMisbehaviourTest {
 
     @Test
     void aGreetingThatIsNoPop3IsATemporaryFailure() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("* OK [CAPABILITY IMAP4rev1] an IMAP server\r\n");
             c.awaitEndOfStream();
         })) {
@@ -135,7 +135,7 @@ class Pop3BackendMisbehaviourTest {
 
     @Test
     void aBackendClosingBeforeItsGreetingIsATemporaryFailure() throws IOException {
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             // closed at once by returning
         })) {
             expectUnavailable(server, backend);
@@ -145,9 +145,9 @@ class Pop3BackendMisbehaviourTest {
     @Test
     void aBackendClosingMidLoginIsATemporaryFailure() throws IOException {
         CompletableFuture<String> user = new CompletableFuture<>();
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("+OK ready\r\n");
-            c.readLine();  // CAPA
+            c.readLineBytes();  // CAPA
             c.send("+OK\r\nUSER\r\n.\r\n");
             user.complete(c.readLineText());
         })) {

@@ -6,7 +6,7 @@ import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PlaintextAuth;
 import io.github.mailproxy.ProxyServer;
-import io.github.mailproxy.testing.ByteBackend;
+import io.github.mailproxy.testing.RudeBackend;
 import io.github.mailproxy.testing.LeakCheck;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -61,8 +61,8 @@ class Pop3ClientAddressTest {
     }
 
     /** A Dovecot-like backend offering XCLIENT in its greeting; records every command up to PASS. */
-    private static ByteBackend xclientBackend(List<String> received) throws IOException {
-        return ByteBackend.serve(c -> {
+    private static RudeBackend xclientBackend(List<String> received) throws IOException {
+        return RudeBackend.serve(c -> {
             c.send("+OK [XCLIENT] Dovecot ready.\r\n");
             while (true) {
                 String line = c.readLineText();
@@ -88,7 +88,7 @@ class Pop3ClientAddressTest {
     @Test
     void aTrustedClientsXclientReachesThePassDbAndTheBackend() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = xclientBackend(received)) {
+        try (RudeBackend backend = xclientBackend(received)) {
             // the originating client is no loopback client: plaintext must be allowed for it
             ProxyServer proxy = proxy(ProxyServer.builder().loginTrustedNetworks("127.0.0.1")
                     .plaintextAuth(PlaintextAuth.ALWAYS), backend.port(), null);
@@ -109,7 +109,7 @@ class Pop3ClientAddressTest {
     void byDefaultTheRealClientIsForwardedAndAnUntrustedClientsXclientIsUnknown() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
         int clientPort;
-        try (ByteBackend backend = xclientBackend(received)) {
+        try (RudeBackend backend = xclientBackend(received)) {
             ProxyServer proxy = proxy(ProxyServer.builder(), backend.port(), null);
             try (PopClient client = PopClient.connect(proxy.port(Pop3Protocol.NAME))) {
                 clientPort = client.localPort();
@@ -128,7 +128,7 @@ class Pop3ClientAddressTest {
     @Test
     void theProxyNotTrustedFieldKeepsTheClientsAddressFromTheBackend() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = xclientBackend(received)) {
+        try (RudeBackend backend = xclientBackend(received)) {
             ProxyServer proxy = proxy(ProxyServer.builder(), backend.port(), PassDbResult.PROXY_NOT_TRUSTED);
             try (PopClient client = PopClient.connect(proxy.port(Pop3Protocol.NAME))) {
                 client.readLine();
@@ -142,7 +142,7 @@ class Pop3ClientAddressTest {
     @Test
     void theSettingKeepsTheClientsAddressFromTheBackend() throws IOException {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = xclientBackend(received)) {
+        try (RudeBackend backend = xclientBackend(received)) {
             ProxyServer proxy = proxy(ProxyServer.builder().backendTrusted(false), backend.port(), null);
             try (PopClient client = PopClient.connect(proxy.port(Pop3Protocol.NAME))) {
                 client.readLine();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.mailproxy.AuthRequest;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.ProxyServer;
-import io.github.mailproxy.testing.ByteBackend;
+import io.github.mailproxy.testing.RudeBackend;
 import io.github.mailproxy.testing.LeakCheck;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
@@ -92,14 +92,14 @@ class Pop3CredentialBytesTest {
         byte[] user = charset.equals("UTF-8") ? UTF8_USER : LATIN1_USER;
         byte[] password = charset.equals("UTF-8") ? UTF8_PASSWORD : LATIN1_PASSWORD;
         List<byte[]> received = new CopyOnWriteArrayList<>();
-        try (ByteBackend backend = ByteBackend.serve(c -> {
+        try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("+OK ready\r\n");
-            c.readLine();  // CAPA: without USER, the proxy logs in with AUTH PLAIN
+            c.readLineBytes();  // CAPA: without USER, the proxy logs in with AUTH PLAIN
             c.send("+OK\r\n" + (backendPlain ? "" : "USER\r\n") + "SASL PLAIN\r\n.\r\n");
-            received.add(c.readLine());
+            received.add(c.readLineBytes());
             c.send("+OK\r\n");
             if (!backendPlain) {
-                received.add(c.readLine());
+                received.add(c.readLineBytes());
                 c.send("+OK logged in\r\n");
             }
             c.awaitEndOfStream();
