@@ -163,8 +163,8 @@ public final class DovecotRouting {
             TlsMode tls = enabled(ssl) ? TlsMode.IMPLICIT : enabled(starttls) ? TlsMode.STARTTLS : TlsMode.PLAIN;
             List<String> hosts = Arrays.stream(host.trim().split("[\\s,]+")).filter(h -> !h.isEmpty()).toList();
             if (!result.flag(PassDbResult.PROXY) && isThisServer(hosts, port, request.localAddress())) {
-                LOG.info("proxy_maybe: user is local, no local handler session={} host={}",
-                        request.sessionId(), Text.printable(host.trim()));
+                LOG.info("session={} msg=\"proxy_maybe: user is local, no local handler\" host={}",
+                        request.sessionId(), Text.logValue(host.trim()));
                 return new AuthDecision.Local(request.user());
             }
             BackendCredentials login = credentials.apply(destUser);

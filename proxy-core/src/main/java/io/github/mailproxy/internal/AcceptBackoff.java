@@ -51,7 +51,7 @@ final class AcceptBackoff {
         unlogged++;
         if (!everLogged || now - lastLogNanos >= LOG_INTERVAL_NANOS) {
             LOG.warn("accept failed listener={} loop={} cause={} count={} backoff={}ms", listener, loop,
-                    quoted(cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()),
+                    Text.logValue(cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()),
                     unlogged, TimeUnit.NANOSECONDS.toMillis(pauseNanos));
             logged(now);
         }
@@ -81,10 +81,5 @@ final class AcceptBackoff {
         unlogged = 0;
         lastLogNanos = now;
         everLogged = true;
-    }
-
-    /** An exception's text as a logfmt value: the JDK's own text, but quoted all the same. */
-    private static String quoted(String s) {
-        return '"' + Text.printable(s).replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 }

@@ -169,7 +169,7 @@ class ProxyLoopTest {
             assertThat(c.command("LOGIN a b")).as("no port: this server").isEqualTo("NO Local");
             backendPort.set(server.port("line"));
             assertThat(c.command("LOGIN a b")).as("this server's port").isEqualTo("NO Local");
-            assertThat(log.text()).contains("proxy_maybe: user is local, no local handler session=");
+            assertThat(log.text()).contains("msg=\"proxy_maybe: user is local, no local handler\" host=");
         }
         try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("WELCOME\r\n");
