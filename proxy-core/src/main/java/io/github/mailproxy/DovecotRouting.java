@@ -186,7 +186,9 @@ public final class DovecotRouting {
     /**
      * The backend credentials of password forwarding, for {@link #route}: the client's own password, sent
      * as exactly the bytes the client sent, and the client's user name likewise, unless the PassDb renamed
-     * the user with {@code destuser} (then the new name, in UTF-8).
+     * the user with {@code destuser} (then the new name, in UTF-8). A {@code pass} field without a
+     * {@code master} field replaces the password (then sent in UTF-8), as Dovecot's proxy sends {@code pass}
+     * to the backend instead of the client's password; an nginx auth server's {@code Auth-Pass} arrives so.
      *
      * @param request the login; must carry a plaintext password ({@link AuthRequest#hasPlaintextPassword()})
      * @param result  the found user
@@ -201,9 +203,11 @@ public final class DovecotRouting {
                     + " gives no plaintext password to forward");
         }
         boolean renamed = result.field(PassDbResult.DESTUSER).filter(u -> !u.isEmpty()).isPresent();
+        String pass = result.field(PassDbResult.MASTER).isPresent() ? null : result.field(PassDbResult.PASS).orElse(null);
         return destUser -> BackendCredentials.forwarding(destUser,
                 renamed ? destUser.getBytes(StandardCharsets.UTF_8) : request.userBytes(),
-                request.password(), request.passwordBytes());
+                pass == null ? request.password() : pass,
+                pass == null ? request.passwordBytes() : pass.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

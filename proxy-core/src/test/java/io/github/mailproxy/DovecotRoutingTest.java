@@ -175,6 +175,21 @@ class DovecotRoutingTest {
     }
 
     @Test
+    void aPassFieldWithoutMasterReplacesTheForwardedPassword() {
+        AuthRequest request = login(OFFICE_CLIENT, "alice", "client-pw");
+        BackendCredentials rewritten = DovecotRouting.forwardedCredentials(request,
+                PassDbResult.found(Map.of("pass", "backend-p\u00e4ss"))).apply("alice");
+        assertThat(rewritten.password()).isEqualTo("backend-p\u00e4ss");
+        assertThat(rewritten.passwordBytes()).isEqualTo("backend-p\u00e4ss".getBytes(StandardCharsets.UTF_8));
+        assertThat(rewritten.masterUser()).isNull();
+
+        // with master, pass is the master's password: forwarding keeps the client's own
+        BackendCredentials master = DovecotRouting.forwardedCredentials(request,
+                PassDbResult.found(Map.of("pass", "m-pw", "master", "proxy"))).apply("alice");
+        assertThat(master.password()).isEqualTo("client-pw");
+    }
+
+    @Test
     void misuseIsRefusedWithAMessageNamingTheArgument() {
         AuthRequest cram = new AuthRequest("imap", "alice", null, "CRAM-MD5", OFFICE_CLIENT, LOCAL, false, "s1");
         assertThatThrownBy(() -> DovecotRouting.forwardedCredentials(cram, PassDbResult.found(Map.of())))
