@@ -82,8 +82,8 @@ public final class ConfigKey<T> {
             Parsers::tlsProtocols, option("tlsProtocols", (b, v) -> b.tlsProtocols(v.toArray(String[]::new))));
 
     /** Which PassDb finds the users' backends. */
-    public static final ConfigKey<String> PASSDB = new ConfigKey<>("passdb", "static|passwd-file|jdbc", "required",
-            "where users are looked up", Parsers.choice("static", "passwd-file", "jdbc"), null);
+    public static final ConfigKey<String> PASSDB = new ConfigKey<>("passdb", "static|passwd-file|jdbc|http", "required",
+            "where users are looked up", Parsers.choice("static", "passwd-file", "jdbc", "http"), null);
     /** The fields of the static PassDb. */
     public static final ConfigKey<StaticPassDb> PASSDB_STATIC = new ConfigKey<>("passdb.static", "Dovecot static args",
             "none", "passdb = static: fields every user gets, e.g. proxy=y host=10.0.0.2 port=143 nopassword=y",
@@ -112,6 +112,19 @@ public final class ConfigKey<T> {
     public static final ConfigKey<Path> PASSDB_DOVECOT_SQL_CONF = new ConfigKey<>("passdb.dovecot-sql-conf", "file",
             "none", "passdb = jdbc: read driver (mysql|pgsql), connect and password_query from this file instead",
             Parsers::file, null);
+    /** The nginx auth_http server. */
+    public static final ConfigKey<java.net.URI> PASSDB_HTTP_URL = new ConfigKey<>("passdb.http.url", "URL", "none",
+            "passdb = http: the auth server of nginx's auth_http, e.g. http://127.0.0.1:9000/auth (or https://)",
+            Parsers::httpUrl, null);
+    /** Extra headers to the auth server. */
+    public static final ConfigKey<String> PASSDB_HTTP_HEADERS = new ConfigKey<>("passdb.http.headers",
+            "Name: value; ...", "none", "passdb = http: extra request headers, as nginx's auth_http_header",
+            Parsers::text, null);
+    /** How long one request to the auth server may take. */
+    public static final ConfigKey<Duration> PASSDB_HTTP_TIMEOUT = new ConfigKey<>("passdb.http.timeout", "duration",
+            Parsers.format(io.github.mailproxy.passdb.http.HttpPassDb.Builder.DEFAULT_TIMEOUT),
+            "passdb = http: one request to the auth server, as nginx's auth_http_timeout", Parsers::positiveDuration,
+            null);
 
     /** How logins are decided. */
     public static final ConfigKey<String> AUTH = new ConfigKey<>("auth", "forward|master", "forward",
@@ -193,6 +206,7 @@ public final class ConfigKey<T> {
     private static final List<ConfigKey<?>> VALUES = List.of(IMAP_LISTEN, IMAP_TLS, POP3_LISTEN, POP3_TLS, TLS_KEYSTORE,
             TLS_KEYSTORE_PASSWORD, TLS_PROTOCOLS, PASSDB, PASSDB_STATIC, PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
             PASSDB_JDBC_USER, PASSDB_JDBC_PASSWORD, PASSDB_JDBC_QUERY, PASSDB_JDBC_POOL_SIZE, PASSDB_DOVECOT_SQL_CONF,
+            PASSDB_HTTP_URL, PASSDB_HTTP_HEADERS, PASSDB_HTTP_TIMEOUT,
             AUTH, AUTH_MASTER_USER, AUTH_MASTER_PASSWORD, AUTH_MASTER_STYLE, AUTH_MASTER_SEPARATOR, AUTH_MECHANISMS,
             AUTH_CACHE_SIZE, AUTH_CACHE_TTL, AUTH_FAILURE_DELAY, LOGIN_TIMEOUT, IDLE_TIMEOUT, BACKEND_TIMEOUT,
             BACKEND_TRUSTED, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MAX_LOGINS_PER_IP, LOGIN_TRUSTED_NETWORKS,
@@ -279,6 +293,18 @@ public final class ConfigKey<T> {
 
         static String text(ConfigKey<String> key, String value) {
             return value;
+        }
+
+        /** An http or https URL; the value is not echoed, as its query or user part may hold a key. */
+        static java.net.URI httpUrl(ConfigKey<java.net.URI> key, String value) {
+            try {
+                java.net.URI url = new java.net.URI(value);
+                io.github.mailproxy.passdb.http.HttpPassDb.builder(url);
+                return url;
+            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                throw new ConfigException(key.key() + ": expected an http:// or https:// URL with a host, such as "
+                        + "http://127.0.0.1:9000/auth (the value is not shown: it may hold a key)");
+            }
         }
 
         static Parser<String> choice(String... choices) {

@@ -5,6 +5,7 @@ import io.github.mailproxy.PassDb;
 import io.github.mailproxy.PassDbResult;
 import io.github.mailproxy.PasswdFilePassDb;
 import io.github.mailproxy.StaticPassDb;
+import io.github.mailproxy.passdb.http.HttpPassDb;
 import io.github.mailproxy.passdb.jdbc.DovecotSqlConf;
 import io.github.mailproxy.passdb.jdbc.JdbcPassDb;
 import io.github.mailproxy.passdb.jdbc.JdbcUrls;
@@ -19,6 +20,9 @@ final class PassDbConfig {
     private static final ConfigKey<?>[] JDBC_KEYS = {ConfigKey.PASSDB_JDBC_URL, ConfigKey.PASSDB_JDBC_USER,
         ConfigKey.PASSDB_JDBC_PASSWORD, ConfigKey.PASSDB_JDBC_QUERY, ConfigKey.PASSDB_JDBC_POOL_SIZE};
 
+    private static final ConfigKey<?>[] HTTP_KEYS = {ConfigKey.PASSDB_HTTP_URL, ConfigKey.PASSDB_HTTP_HEADERS,
+        ConfigKey.PASSDB_HTTP_TIMEOUT};
+
     private PassDbConfig() {
     }
 
@@ -29,7 +33,7 @@ final class PassDbConfig {
     static PassDb parse(ConfigValues v) {
         String kind = v.get(ConfigKey.PASSDB);
         if (kind == null) {
-            throw new ConfigException(ConfigKey.PASSDB.key() + ": missing; set passdb = static, passwd-file or jdbc");
+            throw new ConfigException(ConfigKey.PASSDB.key() + ": missing; set passdb = static, passwd-file, jdbc or http");
         }
         if (!kind.equals("static")) {
             v.onlyWith("passdb = static", ConfigKey.PASSDB_STATIC);
@@ -41,10 +45,14 @@ final class PassDbConfig {
             v.onlyWith("passdb = jdbc", JDBC_KEYS);
             v.onlyWith("passdb = jdbc", ConfigKey.PASSDB_DOVECOT_SQL_CONF);
         }
+        if (!kind.equals("http")) {
+            v.onlyWith("passdb = http", HTTP_KEYS);
+        }
         return switch (kind) {
             case "static" -> v.required(ConfigKey.PASSDB_STATIC, "needed by passdb = static");
             case "passwd-file" -> PasswdFilePassDb.open(
                     v.required(ConfigKey.PASSDB_PASSWD_FILE, "needed by passdb = passwd-file"));
+            case "http" -> http(v);
             default -> v.has(ConfigKey.PASSDB_DOVECOT_SQL_CONF) ? dovecotSqlConf(v) : jdbc(v);
         };
     }
@@ -69,6 +77,36 @@ final class PassDbConfig {
         }
         fields.field(PassDbResult.PORT).ifPresent(port -> ListenAddress.port(ConfigKey.PASSDB_STATIC.key(), port, 1));
         return passDb;
+    }
+
+    private static PassDb http(ConfigValues v) {
+        HttpPassDb.Builder builder = HttpPassDb.builder(v.required(ConfigKey.PASSDB_HTTP_URL, "needed by passdb = http"));
+        String headers = v.get(ConfigKey.PASSDB_HTTP_HEADERS);
+        if (headers != null) {
+            int n = 0;
+            for (String header : headers.split(";")) {
+                n++;
+                if (header.isBlank()) {
+                    continue;
+                }
+                int colon = header.indexOf(':');
+                if (colon < 1) {
+                    throw new ConfigException(ConfigKey.PASSDB_HTTP_HEADERS.key() + ": header " + n
+                            + " is not 'Name: value' (not shown: it may be a secret)");
+                }
+                try {
+                    builder.header(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    // the builder's messages name the header, never its value
+                    throw new ConfigException(ConfigKey.PASSDB_HTTP_HEADERS.key() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        java.time.Duration timeout = v.get(ConfigKey.PASSDB_HTTP_TIMEOUT);
+        if (timeout != null) {
+            builder.timeout(timeout);
+        }
+        return builder.build();
     }
 
     private static PassDb jdbc(ConfigValues v) {

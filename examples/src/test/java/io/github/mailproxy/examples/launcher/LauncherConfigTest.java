@@ -233,7 +233,7 @@ class LauncherConfigTest {
         p.remove("passdb");
 
         assertThatThrownBy(() -> LauncherConfig.parse(p))
-                .hasMessage("passdb: missing; set passdb = static, passwd-file or jdbc");
+                .hasMessage("passdb: missing; set passdb = static, passwd-file, jdbc or http");
     }
 
     @Test
@@ -281,7 +281,7 @@ class LauncherConfigTest {
     @Test
     void unknownPassdbKindIsNamed() {
         assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "ldap")))
-                .hasMessage("passdb: unknown value 'ldap'; expected static, passwd-file, jdbc");
+                .hasMessage("passdb: unknown value 'ldap'; expected static, passwd-file, jdbc, http");
     }
 
     @Test

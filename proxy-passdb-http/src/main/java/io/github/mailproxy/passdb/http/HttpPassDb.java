@@ -200,7 +200,7 @@ public final class HttpPassDb implements PassDb {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
             if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
-                throw new IllegalArgumentException("header: not a header name: '" + name + "'");
+                throw new IllegalArgumentException("header: not a header name (letters, digits and !#$%&'*+.^_`|~-)");
             }
             if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
                 throw new IllegalArgumentException("header: " + name + " is sent by the PassDb itself");
