@@ -8,6 +8,7 @@ import io.github.mailproxy.StaticPassDb;
 import io.github.mailproxy.passdb.jdbc.DovecotSqlConf;
 import io.github.mailproxy.passdb.jdbc.JdbcPassDb;
 import io.github.mailproxy.passdb.jdbc.JdbcUrls;
+import io.github.mailproxy.passdb.ldap.LdapPassDb;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -29,7 +30,7 @@ final class PassDbConfig {
     static PassDb parse(ConfigValues v) {
         String kind = v.get(ConfigKey.PASSDB);
         if (kind == null) {
-            throw new ConfigException(ConfigKey.PASSDB.key() + ": missing; set passdb = static, passwd-file or jdbc");
+            throw new ConfigException(ConfigKey.PASSDB.key() + ": missing; set passdb = static, passwd-file, jdbc or ldap");
         }
         if (!kind.equals("static")) {
             v.onlyWith("passdb = static", ConfigKey.PASSDB_STATIC);
@@ -41,10 +42,14 @@ final class PassDbConfig {
             v.onlyWith("passdb = jdbc", JDBC_KEYS);
             v.onlyWith("passdb = jdbc", ConfigKey.PASSDB_DOVECOT_SQL_CONF);
         }
+        if (!kind.equals("ldap")) {
+            v.onlyWith("passdb = ldap", ConfigKey.PASSDB_DOVECOT_LDAP_CONF);
+        }
         return switch (kind) {
             case "static" -> v.required(ConfigKey.PASSDB_STATIC, "needed by passdb = static");
             case "passwd-file" -> PasswdFilePassDb.open(
                     v.required(ConfigKey.PASSDB_PASSWD_FILE, "needed by passdb = passwd-file"));
+            case "ldap" -> ldap(v.required(ConfigKey.PASSDB_DOVECOT_LDAP_CONF, "needed by passdb = ldap"));
             default -> v.has(ConfigKey.PASSDB_DOVECOT_SQL_CONF) ? dovecotSqlConf(v) : jdbc(v);
         };
     }
@@ -69,6 +74,19 @@ final class PassDbConfig {
         }
         fields.field(PassDbResult.PORT).ifPresent(port -> ListenAddress.port(ConfigKey.PASSDB_STATIC.key(), port, 1));
         return passDb;
+    }
+
+    /**
+     * @param file a dovecot-ldap.conf.ext
+     * @return its PassDb; it connects at the first lookup, so a directory that is down at start delays no one
+     * @throws ConfigException naming the key, the file and the setting, never dnpass
+     */
+    private static PassDb ldap(Path file) {
+        try {
+            return LdapPassDb.fromDovecotLdapConf(file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException(ConfigKey.PASSDB_DOVECOT_LDAP_CONF.key() + ": " + e.getMessage(), e);
+        }
     }
 
     private static PassDb jdbc(ConfigValues v) {
