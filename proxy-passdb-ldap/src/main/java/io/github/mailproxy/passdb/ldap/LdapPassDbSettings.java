@@ -52,4 +52,21 @@ record LdapPassDbSettings(List<LdapServers.Server> servers, String bindDn, Strin
     static String describe(List<LdapServers.Server> servers) {
         return servers.stream().map(LdapServers.Server::toString).collect(Collectors.joining(" "));
     }
+
+    static SearchScope searchScope(LdapPassDb.Scope scope) {
+        return switch (scope) {
+            case BASE -> SearchScope.BASE;
+            case ONELEVEL -> SearchScope.ONE;
+            case SUBTREE -> SearchScope.SUB;
+        };
+    }
+
+    static DereferencePolicy dereferencePolicy(LdapPassDb.Deref deref) {
+        return switch (deref) {
+            case NEVER -> DereferencePolicy.NEVER;
+            case SEARCHING -> DereferencePolicy.SEARCHING;
+            case FINDING -> DereferencePolicy.FINDING;
+            case ALWAYS -> DereferencePolicy.ALWAYS;
+        };
+    }
 }
