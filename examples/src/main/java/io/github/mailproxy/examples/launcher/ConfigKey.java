@@ -82,8 +82,8 @@ public final class ConfigKey<T> {
             Parsers::tlsProtocols, option("tlsProtocols", (b, v) -> b.tlsProtocols(v.toArray(String[]::new))));
 
     /** Which PassDb finds the users' backends. */
-    public static final ConfigKey<String> PASSDB = new ConfigKey<>("passdb", "static|passwd-file|jdbc|http", "required",
-            "where users are looked up", Parsers.choice("static", "passwd-file", "jdbc", "http"), null);
+    public static final ConfigKey<String> PASSDB = new ConfigKey<>("passdb", "static|passwd-file|jdbc|ldap|http",
+            "required", "where users are looked up", Parsers.choice("static", "passwd-file", "jdbc", "ldap", "http"), null);
     /** The fields of the static PassDb. */
     public static final ConfigKey<StaticPassDb> PASSDB_STATIC = new ConfigKey<>("passdb.static", "Dovecot static args",
             "none", "passdb = static: fields every user gets, e.g. proxy=y host=10.0.0.2 port=143 nopassword=y",
@@ -125,6 +125,10 @@ public final class ConfigKey<T> {
             Parsers.format(io.github.mailproxy.passdb.http.HttpPassDb.Builder.DEFAULT_TIMEOUT),
             "passdb = http: one request to the auth server, as nginx's auth_http_timeout", Parsers::positiveDuration,
             null);
+    /** A Dovecot dovecot-ldap.conf.ext: the LDAP PassDb's settings. */
+    public static final ConfigKey<Path> PASSDB_DOVECOT_LDAP_CONF = new ConfigKey<>("passdb.dovecot-ldap-conf", "file",
+            "none", "passdb = ldap: Dovecot's dovecot-ldap.conf.ext (hosts/uris, dn, base, pass_filter, pass_attrs,"
+            + " auth_bind, tls...), read as is", Parsers::file, null);
 
     /** How logins are decided. */
     public static final ConfigKey<String> AUTH = new ConfigKey<>("auth", "forward|master", "forward",
@@ -207,6 +211,7 @@ public final class ConfigKey<T> {
             TLS_KEYSTORE_PASSWORD, TLS_PROTOCOLS, PASSDB, PASSDB_STATIC, PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
             PASSDB_JDBC_USER, PASSDB_JDBC_PASSWORD, PASSDB_JDBC_QUERY, PASSDB_JDBC_POOL_SIZE, PASSDB_DOVECOT_SQL_CONF,
             PASSDB_HTTP_URL, PASSDB_HTTP_HEADERS, PASSDB_HTTP_TIMEOUT,
+            PASSDB_DOVECOT_LDAP_CONF,
             AUTH, AUTH_MASTER_USER, AUTH_MASTER_PASSWORD, AUTH_MASTER_STYLE, AUTH_MASTER_SEPARATOR, AUTH_MECHANISMS,
             AUTH_CACHE_SIZE, AUTH_CACHE_TTL, AUTH_FAILURE_DELAY, LOGIN_TIMEOUT, IDLE_TIMEOUT, BACKEND_TIMEOUT,
             BACKEND_TRUSTED, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MAX_LOGINS_PER_IP, LOGIN_TRUSTED_NETWORKS,

@@ -9,6 +9,7 @@ import io.github.mailproxy.passdb.http.HttpPassDb;
 import io.github.mailproxy.passdb.jdbc.DovecotSqlConf;
 import io.github.mailproxy.passdb.jdbc.JdbcPassDb;
 import io.github.mailproxy.passdb.jdbc.JdbcUrls;
+import io.github.mailproxy.passdb.ldap.LdapPassDb;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -33,7 +34,8 @@ final class PassDbConfig {
     static PassDb parse(ConfigValues v) {
         String kind = v.get(ConfigKey.PASSDB);
         if (kind == null) {
-            throw new ConfigException(ConfigKey.PASSDB.key() + ": missing; set passdb = static, passwd-file, jdbc or http");
+            throw new ConfigException(ConfigKey.PASSDB.key()
+                    + ": missing; set passdb = static, passwd-file, jdbc, ldap or http");
         }
         if (!kind.equals("static")) {
             v.onlyWith("passdb = static", ConfigKey.PASSDB_STATIC);
@@ -48,11 +50,15 @@ final class PassDbConfig {
         if (!kind.equals("http")) {
             v.onlyWith("passdb = http", HTTP_KEYS);
         }
+        if (!kind.equals("ldap")) {
+            v.onlyWith("passdb = ldap", ConfigKey.PASSDB_DOVECOT_LDAP_CONF);
+        }
         return switch (kind) {
             case "static" -> v.required(ConfigKey.PASSDB_STATIC, "needed by passdb = static");
             case "passwd-file" -> PasswdFilePassDb.open(
                     v.required(ConfigKey.PASSDB_PASSWD_FILE, "needed by passdb = passwd-file"));
             case "http" -> http(v);
+            case "ldap" -> ldap(v.required(ConfigKey.PASSDB_DOVECOT_LDAP_CONF, "needed by passdb = ldap"));
             default -> v.has(ConfigKey.PASSDB_DOVECOT_SQL_CONF) ? dovecotSqlConf(v) : jdbc(v);
         };
     }
@@ -107,6 +113,19 @@ final class PassDbConfig {
             builder.timeout(timeout);
         }
         return builder.build();
+    }
+
+    /**
+     * @param file a dovecot-ldap.conf.ext
+     * @return its PassDb; it connects at the first lookup, so a directory that is down at start delays no one
+     * @throws ConfigException naming the key, the file and the setting, never dnpass
+     */
+    private static PassDb ldap(Path file) {
+        try {
+            return LdapPassDb.fromDovecotLdapConf(file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException(ConfigKey.PASSDB_DOVECOT_LDAP_CONF.key() + ": " + e.getMessage(), e);
+        }
     }
 
     private static PassDb jdbc(ConfigValues v) {

@@ -233,7 +233,7 @@ class LauncherConfigTest {
         p.remove("passdb");
 
         assertThatThrownBy(() -> LauncherConfig.parse(p))
-                .hasMessage("passdb: missing; set passdb = static, passwd-file, jdbc or http");
+                .hasMessage("passdb: missing; set passdb = static, passwd-file, jdbc, ldap or http");
     }
 
     @Test
@@ -280,8 +280,16 @@ class LauncherConfigTest {
 
     @Test
     void unknownPassdbKindIsNamed() {
-        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "ldap")))
-                .hasMessage("passdb: unknown value 'ldap'; expected static, passwd-file, jdbc, http");
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "nis")))
+                .hasMessage("passdb: unknown value 'nis'; expected static, passwd-file, jdbc, ldap, http");
+    }
+
+    @Test
+    void ldapNeedsItsConfFileAndTheFileKeyNeedsLdap() {
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb", "ldap", "passdb.static", null)))
+                .hasMessage("passdb.dovecot-ldap-conf: missing; needed by passdb = ldap");
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("passdb.dovecot-ldap-conf", "/etc/hosts")))
+                .hasMessageContaining("passdb.dovecot-ldap-conf").hasMessageContaining("passdb = ldap");
     }
 
     @Test

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.icegreen.greenmail.util.GreenMail;
+import com.unboundid.ldap.listener.InMemoryDirectoryServer;
+import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
+import com.unboundid.ldap.listener.InMemoryListenerConfig;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.github.mailproxy.examples.MailClient;
 import io.github.mailproxy.testing.LeakCheck;
 import jakarta.mail.AuthenticationFailedException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher with each kind of passdb, in front of GreenMail: passwd-file, jdbc on H2 in-process,
+ * a Dovecot {@code dovecot-ldap.conf.ext} on UnboundID's in-memory directory,
  * and a Dovecot {@code dovecot-sql.conf} on the MariaDB server at 127.0.0.1:3306 (root, no password),
  * which runs on the build machines and in CI. (The static passdb: {@link LauncherTest}.)
  */
@@ -88,6 +93,57 @@ class LauncherPassDbTest {
         } finally {
             proxy.close();
         }
+    }
+
+    @Test
+    void ldapFromADovecotLdapConfChecksThePasswordByBindingAndRoutes() throws Exception {
+        InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig("dc=example,dc=org");
+        config.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0,
+                null));
+        config.setSchema(null);
+        InMemoryDirectoryServer ldap = new InMemoryDirectoryServer(config);
+        ldap.add("dn: dc=example,dc=org", "objectClass: domain", "dc: example");
+        ldap.add("dn: uid=erin,dc=example,dc=org", "objectClass: inetOrgPerson", "uid: erin",
+                "userPassword: erin-secret", "mailHost: 127.0.0.1", "mailPort: " + backend.getImap().getPort());
+        ldap.startListening();
+        try {
+            Path conf = Files.writeString(dir.resolve("dovecot-ldap.conf.ext"), """
+                    uris = ldap://127.0.0.1:%d
+                    base = dc=example,dc=org
+                    auth_bind = yes
+                    pass_filter = (&(objectClass=inetOrgPerson)(uid=%%n))
+                    pass_attrs = uid=user, mailHost=host, mailPort=port, =proxy=y
+                    """.formatted(ldap.getListenPort()));
+            RunningProxy proxy = startFromFile(listeners().replace("pop3.listen = 127.0.0.1:0\n", "") + """
+                    passdb = ldap
+                    passdb.dovecot-ldap-conf = %s
+                    auth.cache.size = 100
+                    """.formatted(conf));
+            try {
+                int port = proxy.server().port("imap");
+                assertThat(MailClient.inboxSubjects("imap", port, "erin", "erin-secret")).isEmpty();
+                // cached right answer or not, a wrong password is refused by the directory
+                assertThatThrownBy(() -> MailClient.inboxSubjects("imap", port, "erin", "wrong-one"))
+                        .isInstanceOf(AuthenticationFailedException.class);
+                assertThat(MailClient.inboxSubjects("imap", port, "erin", "erin-secret")).isEmpty();
+                LeakCheck.assertNothingLeaked(proxy.server());
+            } finally {
+                proxy.close();
+            }
+        } finally {
+            ldap.shutDown(true);
+        }
+    }
+
+    @Test
+    void ldapWithABadSettingFailsAtStartNamingTheKeyAndTheSetting() throws Exception {
+        Path conf = Files.writeString(dir.resolve("dovecot-ldap.conf.ext"), "hosts = 127.0.0.1\nbase = dc=x\nscope = deep\n");
+        assertThatThrownBy(() -> startFromFile(listeners() + """
+                passdb = ldap
+                passdb.dovecot-ldap-conf = %s
+                """.formatted(conf)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("passdb.dovecot-ldap-conf: ").hasMessageContaining("scope");
     }
 
     @Test

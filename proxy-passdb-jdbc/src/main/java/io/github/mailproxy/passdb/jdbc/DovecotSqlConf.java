@@ -1,5 +1,6 @@
 package io.github.mailproxy.passdb.jdbc;
 
+import io.github.mailproxy.DovecotSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,7 +93,7 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
      * @throws IllegalArgumentException if it is not valid; the message names the setting
      */
     public static DovecotSqlConf parse(String text) {
-        Map<String, String> settings = settings(text);
+        Map<String, String> settings = DovecotSettings.parse(text, "dovecot-sql.conf", KEYS);
         String driver = require(settings, "driver").toLowerCase(Locale.ROOT);
         if (!driver.equals("mysql") && !driver.equals("pgsql")) {
             throw new IllegalArgumentException("dovecot-sql.conf driver: '" + driver
@@ -123,71 +124,6 @@ public record DovecotSqlConf(String driver, String jdbcUrl, String user, String 
         return "DovecotSqlConf[driver=" + driver + ", jdbcUrl=" + jdbcUrl + ", user=" + user
                 + ", password=" + (password == null ? "none" : "***") + ", passwordQuery=" + passwordQuery
                 + ", defaultPassScheme=" + defaultPassScheme + "]";
-    }
-
-    /**
-     * Errors about a line give its number, never its text: a password pasted on a line of its own, or
-     * one with an {@code =} in it, would otherwise be echoed into a log or a terminal.
-     */
-    private static Map<String, String> settings(String text) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (Line line : logicalLines(text)) {
-            String trimmed = line.text().strip();
-            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
-                continue;
-            }
-            int eq = trimmed.indexOf('=');
-            if (eq < 0) {
-                throw new IllegalArgumentException("dovecot-sql.conf line " + line.number()
-                        + ": not a 'key = value' line (not shown: it may be a secret)");
-            }
-            String key = trimmed.substring(0, eq).strip();
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("dovecot-sql.conf line " + line.number()
-                        + ": unknown setting (not shown: it may be a secret); known are " + new TreeSet<>(KEYS));
-            }
-            String value = trimmed.substring(eq + 1).strip();
-            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                value = value.substring(1, value.length() - 1);
-            }
-            if (settings.put(key, value) != null) {
-                throw new IllegalArgumentException("dovecot-sql.conf " + key + ": set twice");
-            }
-        }
-        return settings;
-    }
-
-    /** A logical line and the number of the physical line it starts on (from 1). */
-    private record Line(int number, String text) {
-    }
-
-    private static List<Line> logicalLines(String text) {
-        List<Line> lines = new ArrayList<>();
-        StringBuilder current = null;
-        int number = 0;
-        int start = 0;
-        for (String raw : text.split("\r?\n", -1)) {
-            number++;
-            String line = current == null ? raw : raw.strip();
-            boolean continues = line.endsWith("\\");
-            if (continues) {
-                line = line.substring(0, line.length() - 1).stripTrailing();
-            }
-            if (current == null) {
-                current = new StringBuilder(line);
-                start = number;
-            } else {
-                current.append(' ').append(line);
-            }
-            if (!continues) {
-                lines.add(new Line(start, current.toString()));
-                current = null;
-            }
-        }
-        if (current != null) {
-            lines.add(new Line(start, current.toString()));
-        }
-        return lines;
     }
 
     private static String require(Map<String, String> settings, String key) {

@@ -1,7 +1,9 @@
 package io.github.mailproxy.passdb.jdbc;
 
 import io.github.mailproxy.AuthRequest;
+import io.github.mailproxy.DovecotVariable;
 import io.github.mailproxy.PassDb.CacheKeyPart;
+import java.text.ParsePosition;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -24,9 +26,9 @@ import java.util.Set;
 final class QueryTemplate {
 
     private final String sql;
-    private final List<Parameter> parameters;
+    private final List<DovecotVariable.Reference> parameters;
 
-    private QueryTemplate(String sql, List<Parameter> parameters) {
+    private QueryTemplate(String sql, List<DovecotVariable.Reference> parameters) {
         this.sql = sql;
         this.parameters = List.copyOf(parameters);
     }
@@ -47,7 +49,7 @@ final class QueryTemplate {
     }
 
     /** @return the bind parameters, in order */
-    List<Parameter> parameters() {
+    List<DovecotVariable.Reference> parameters() {
         return parameters;
     }
 
@@ -57,7 +59,7 @@ final class QueryTemplate {
      */
     List<String> values(AuthRequest request) {
         List<String> values = new ArrayList<>(parameters.size());
-        for (Parameter p : parameters) {
+        for (DovecotVariable.Reference p : parameters) {
             values.add(p.value(request));
         }
         return values;
@@ -66,7 +68,7 @@ final class QueryTemplate {
     /** @return the request parts the query reads: user and protocol always, addresses when used */
     Set<CacheKeyPart> cacheKey() {
         EnumSet<CacheKeyPart> parts = EnumSet.of(CacheKeyPart.USER, CacheKeyPart.PROTOCOL);
-        for (Parameter p : parameters) {
+        for (DovecotVariable.Reference p : parameters) {
             parts.add(p.variable().cacheKeyPart());
         }
         return parts;
@@ -79,14 +81,14 @@ final class QueryTemplate {
     private record Text(String text) implements Piece {
     }
 
-    private record Var(Parameter parameter) implements Piece {
+    private record Var(DovecotVariable.Reference parameter) implements Piece {
     }
 
     /** One pass over the template. */
     private static final class Parser {
         private final String in;
         private final StringBuilder out = new StringBuilder();
-        private final List<Parameter> parameters = new ArrayList<>();
+        private final List<DovecotVariable.Reference> parameters = new ArrayList<>();
         private int pos;
 
         Parser(String in) {
@@ -107,7 +109,7 @@ final class QueryTemplate {
                 } else if (c == '/' && in.startsWith("/*", pos)) {
                     copyThrough(2, "*/", "a /* comment");
                 } else if (c == '%') {
-                    Parameter p = variable();
+                    DovecotVariable.Reference p = variable();
                     if (p == null) {
                         out.append('%');
                     } else {
@@ -159,7 +161,7 @@ final class QueryTemplate {
                     break;
                 }
                 if (c == '%') {
-                    Parameter p = variable();
+                    DovecotVariable.Reference p = variable();
                     if (p == null) {
                         text.append('%');
                     } else {
@@ -208,47 +210,19 @@ final class QueryTemplate {
         }
 
         /** Reads the variable at {@code pos} (which holds '%'); returns null for {@code %%}. */
-        private Parameter variable() {
-            int start = pos;
-            pos++;
-            if (pos >= in.length()) {
-                throw new IllegalArgumentException("passdb query: a lone '%' at the end; write %% for a percent sign");
-            }
-            char c = in.charAt(pos);
-            if (c == '%') {
-                pos++;
+        private DovecotVariable.Reference variable() {
+            if (in.startsWith("%%", pos)) {
+                pos += 2;
                 return null;
             }
-            if (c == '{') {
-                int end = in.indexOf('}', pos);
-                if (end < 0) {
-                    throw new IllegalArgumentException("passdb query: the variable at offset " + start + " has no closing '}'");
-                }
-                String name = in.substring(pos + 1, end);
-                pos = end + 1;
-                Variable v = Variable.byLongName(name);
-                if (v == null) {
-                    throw new IllegalArgumentException("passdb query: unknown variable %{" + name + "}; known are "
-                            + Variable.longNames());
-                }
-                return new Parameter(v, Modifier.NONE);
+            ParsePosition at = new ParsePosition(pos);
+            try {
+                DovecotVariable.Reference p = DovecotVariable.parse(in, at);
+                pos = at.getIndex();
+                return p;
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("passdb query: " + e.getMessage(), e);
             }
-            Modifier modifier = Modifier.of(c);
-            if (modifier != Modifier.NONE) {
-                pos++;
-                if (pos >= in.length()) {
-                    throw new IllegalArgumentException("passdb query: unknown variable %" + c);
-                }
-                c = in.charAt(pos);
-            }
-            pos++;
-            Variable v = Variable.byLetter(c);
-            if (v == null) {
-                throw new IllegalArgumentException("passdb query: unknown variable " + in.substring(start, pos)
-                        + "; known are " + Variable.letters() + " (%L and %U before a letter change its case)"
-                        + " and %% for a percent sign");
-            }
-            return new Parameter(v, modifier);
         }
     }
 }
