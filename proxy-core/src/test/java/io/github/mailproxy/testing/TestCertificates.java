@@ -103,6 +103,14 @@ public final class TestCertificates {
 
     /** @return a client context that accepts any server certificate: the tests look at which one came */
     public static SSLContext anyCertClient() {
+        return anyCertClient(chain -> { });
+    }
+
+    /**
+     * @param seen told each server certificate chain the context accepts
+     * @return a client context that accepts any server certificate
+     */
+    public static SSLContext anyCertClient(java.util.function.Consumer<X509Certificate[]> seen) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new X509TrustManager() {
@@ -112,6 +120,7 @@ public final class TestCertificates {
 
                 @Override
                 public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                    seen.accept(chain);
                 }
 
                 @Override
