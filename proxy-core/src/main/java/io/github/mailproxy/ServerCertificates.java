@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * and an EC key serves each client the type it prefers. The choice is made in the key manager
  * ({@link #keyManager()}), from the handshake session's requested server names, so it works with any
  * TLS provider that follows the {@code X509ExtendedKeyManager} contract (the JDK's and Conscrypt do).
+ * Conscrypt takes one key per handshake (it asks for every key type of its cipher suites and keeps the
+ * last key it is given), so with Conscrypt give each name one key.
  *
  * <p><b>Reload.</b> Every {@link Builder#reloadInterval(Duration)} (default
  * {@link #DEFAULT_RELOAD_INTERVAL}), on a thread of its own and never on an event loop, each file is
