@@ -1,5 +1,6 @@
 package io.github.mailproxy;
 
+import io.github.mailproxy.internal.DiskReader;
 import io.github.mailproxy.internal.Text;
 import io.github.mailproxy.internal.scheme.PasswdFileParser;
 import java.io.IOException;
@@ -13,8 +14,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -72,14 +71,7 @@ public final class PasswdFilePassDb implements PassDb {
      * @return the PassDb
      */
     public static PasswdFilePassDb open(Path path) {
-        ThreadPoolExecutor reader = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
-                    Thread t = new Thread(r, "passwd-file-reader");
-                    t.setDaemon(true);
-                    return t;
-                });
-        reader.allowCoreThreadTimeOut(true);
-        return open(path, reader);
+        return open(path, DiskReader.newExecutor("passwd-file-reader"));
     }
 
     /**

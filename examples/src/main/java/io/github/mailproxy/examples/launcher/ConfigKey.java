@@ -2,6 +2,7 @@ package io.github.mailproxy.examples.launcher;
 
 import io.github.mailproxy.PlaintextAuth;
 import io.github.mailproxy.ProxyServer;
+import io.github.mailproxy.ServerCertificates;
 import io.github.mailproxy.StaticPassDb;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -76,6 +77,16 @@ public final class ConfigKey<T> {
     /** The keystore's password. */
     public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = new ConfigKey<>("tls.keystore.password", "text",
             "empty", "password of tls.keystore and of its key", Parsers::text, null);
+    /** More keystores, chosen by the server name a client asks for. */
+    public static final ConfigKey<List<Path>> TLS_SNI_KEYSTORES = new ConfigKey<>("tls.sni.keystores", "files", "none",
+            "more PKCS12 (or JKS) files, password tls.keystore.password; a client asking for a name (SNI) in a "
+                    + "certificate's DNS names (*.domain wildcards too) gets that key, others tls.keystore's",
+            Parsers::files, null);
+    /** How often the keystores are checked for a new content. */
+    public static final ConfigKey<Duration> TLS_RELOAD_INTERVAL = new ConfigKey<>("tls.reload.interval", "duration",
+            Parsers.format(ServerCertificates.DEFAULT_RELOAD_INTERVAL),
+            "how often the keystores are checked; a changed one serves new handshakes, a bad one is logged "
+                    + "and the keys in use kept; 0 = never", Parsers::duration, null);
     /** TLS versions, client side and backend side. */
     public static final ConfigKey<List<String>> TLS_PROTOCOLS = new ConfigKey<>("tls.protocols", "list",
             String.join(",", ProxyServer.Builder.DEFAULT_TLS_PROTOCOLS), "TLS versions enabled, comma-separated",
@@ -208,7 +219,7 @@ public final class ConfigKey<T> {
 
     /** The table, in the order of {@code --help}. */
     private static final List<ConfigKey<?>> VALUES = List.of(IMAP_LISTEN, IMAP_TLS, POP3_LISTEN, POP3_TLS, TLS_KEYSTORE,
-            TLS_KEYSTORE_PASSWORD, TLS_PROTOCOLS, PASSDB, PASSDB_STATIC, PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
+            TLS_KEYSTORE_PASSWORD, TLS_SNI_KEYSTORES, TLS_RELOAD_INTERVAL, TLS_PROTOCOLS, PASSDB, PASSDB_STATIC, PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
             PASSDB_JDBC_USER, PASSDB_JDBC_PASSWORD, PASSDB_JDBC_QUERY, PASSDB_JDBC_POOL_SIZE, PASSDB_DOVECOT_SQL_CONF,
             PASSDB_HTTP_URL, PASSDB_HTTP_HEADERS, PASSDB_HTTP_TIMEOUT,
             PASSDB_DOVECOT_LDAP_CONF,
@@ -393,6 +404,10 @@ public final class ConfigKey<T> {
 
         /** @return a file that exists and can be read */
         static Path file(ConfigKey<Path> key, String value) {
+            return readableFile(key, value);
+        }
+
+        private static Path readableFile(ConfigKey<?> key, String value) {
             Path path = Path.of(value);
             if (!java.nio.file.Files.isRegularFile(path)) {
                 throw new ConfigException(key.key() + ": file not found: " + value);
@@ -401,6 +416,11 @@ public final class ConfigKey<T> {
                 throw new ConfigException(key.key() + ": file cannot be read: " + value);
             }
             return path;
+        }
+
+        /** @return files that exist and can be read, separated by commas or spaces */
+        static List<Path> files(ConfigKey<List<Path>> key, String value) {
+            return java.util.Arrays.stream(value.split("[\\s,]+")).map(name -> readableFile(key, name)).toList();
         }
 
         /** @return the words of a list separated by commas or spaces */

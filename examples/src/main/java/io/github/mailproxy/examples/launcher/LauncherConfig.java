@@ -5,6 +5,7 @@ import io.github.mailproxy.AuthStrategy;
 import io.github.mailproxy.Listener;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.ProxyServer;
+import io.github.mailproxy.ServerCertificates;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -40,10 +41,12 @@ public final class LauncherConfig implements AutoCloseable {
     private final AuthStrategy authStrategy;
     private final AuthCacheSpec authCache;
     private final Map<ConfigKey<?>, Object> options;
+    private final ServerCertificates certificates;
 
-    private LauncherConfig(Map<ConfigKey<?>, Listener> listeners, PassDb passDb, AuthStrategy authStrategy,
+    private LauncherConfig(ListenerConfig.Listeners listeners, PassDb passDb, AuthStrategy authStrategy,
                            AuthCacheSpec authCache, Map<ConfigKey<?>, Object> options) {
-        this.listeners = Collections.unmodifiableMap(new LinkedHashMap<>(listeners));
+        this.listeners = Collections.unmodifiableMap(new LinkedHashMap<>(listeners.byKey()));
+        this.certificates = listeners.certificates();
         this.passDb = Objects.requireNonNull(passDb, "passDb");
         this.authStrategy = Objects.requireNonNull(authStrategy, "authStrategy");
         this.authCache = authCache;
@@ -53,6 +56,14 @@ public final class LauncherConfig implements AutoCloseable {
     /** @return the listeners by the key that configured them, in the table's order */
     public Map<ConfigKey<?>, Listener> listeners() {
         return listeners;
+    }
+
+    /**
+     * @return the TLS listeners' certificates ({@code tls.keystore}, {@code tls.sni.keystores}), checked
+     *         for changes every {@code tls.reload.interval} until {@link #close()}; empty without TLS
+     */
+    public Optional<ServerCertificates> certificates() {
+        return Optional.ofNullable(certificates);
     }
 
     /** @return where users are looked up; closed by {@link #close()} when it is {@link AutoCloseable} */
@@ -165,18 +176,26 @@ public final class LauncherConfig implements AutoCloseable {
             values.put(key, properties.getProperty(key).strip());
         }
         ConfigValues v = new ConfigValues(values);
-        Map<ConfigKey<?>, Listener> listeners = ListenerConfig.parse(v);
-        AuthStrategy strategy = AuthConfig.strategy(v);
-        AuthCacheSpec cache = AuthConfig.cache(v);
-        Map<ConfigKey<?>, Object> options = new LinkedHashMap<>();
-        for (ConfigKey<?> key : ConfigKey.values()) {
-            Object value = key.option().isPresent() ? v.get(key) : null;
-            if (value != null) {
-                options.put(key, value);
+        // the certificates' reload checks run from here on: stopped if anything after fails
+        ListenerConfig.Listeners listeners = ListenerConfig.parse(v);
+        try {
+            AuthStrategy strategy = AuthConfig.strategy(v);
+            AuthCacheSpec cache = AuthConfig.cache(v);
+            Map<ConfigKey<?>, Object> options = new LinkedHashMap<>();
+            for (ConfigKey<?> key : ConfigKey.values()) {
+                Object value = key.option().isPresent() ? v.get(key) : null;
+                if (value != null) {
+                    options.put(key, value);
+                }
             }
+            // last: the only other part that holds resources (a JDBC pool) once made
+            return new LauncherConfig(listeners, PassDbConfig.parse(v), strategy, cache, options);
+        } catch (RuntimeException e) {
+            if (listeners.certificates() != null) {
+                listeners.certificates().close();
+            }
+            throw e;
         }
-        // last: the only part that holds resources (a JDBC pool) once made
-        return new LauncherConfig(listeners, PassDbConfig.parse(v), strategy, cache, options);
     }
 
     /**
@@ -217,9 +236,12 @@ public final class LauncherConfig implements AutoCloseable {
         key.option().orElseThrow().apply().accept(builder, (T) value);
     }
 
-    /** Closes the PassDb if it holds resources (the JDBC pool). */
+    /** Stops the certificates' reload checks and closes the PassDb if it holds resources (the JDBC pool). */
     @Override
     public void close() {
+        if (certificates != null) {
+            certificates.close();
+        }
         if (passDb instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

@@ -3,15 +3,13 @@ package io.github.mailproxy.examples.launcher;
 import io.github.mailproxy.Listener;
 import io.github.mailproxy.imap.ImapProtocol;
 import io.github.mailproxy.pop3.Pop3Protocol;
-import java.io.IOException;
+import io.github.mailproxy.ServerCertificates;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.UnrecoverableKeyException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /** Reads the listener keys ({@code imap.*}, {@code pop3.*}) and the TLS keys ({@code tls.*}). */
@@ -26,19 +24,41 @@ final class ListenerConfig {
     }
 
     /**
-     * @return the listeners by the key that configured them, in the table's order
+     * The listeners and, when one uses TLS, the certificates they serve.
+     *
+     * @param byKey        the listeners by the key that configured them, in the table's order
+     * @param certificates the keystores, or {@code null} without TLS; whoever holds this closes them
+     */
+    record Listeners(Map<ConfigKey<?>, Listener> byKey, ServerCertificates certificates) {
+    }
+
+    /**
+     * @return the listeners and their certificates, whose reload checks have started
      * @throws ConfigException naming the key at fault
      */
-    static Map<ConfigKey<?>, Listener> parse(ConfigValues v) {
+    static Listeners parse(ConfigValues v) {
         String imapTls = tlsMode(v, ConfigKey.IMAP_LISTEN, ConfigKey.IMAP_TLS);
         String pop3Tls = tlsMode(v, ConfigKey.POP3_LISTEN, ConfigKey.POP3_TLS);
         boolean tlsUsed = !imapTls.equals("plain") || !pop3Tls.equals("plain");
-        SSLContext context = tlsUsed ? sslContext(v, imapTls.equals("plain") ? ConfigKey.POP3_TLS : ConfigKey.IMAP_TLS)
-                : null;
         if (!tlsUsed) {
             v.onlyWith("imap.tls or pop3.tls = starttls or implicit", ConfigKey.TLS_KEYSTORE,
-                    ConfigKey.TLS_KEYSTORE_PASSWORD);
+                    ConfigKey.TLS_KEYSTORE_PASSWORD, ConfigKey.TLS_SNI_KEYSTORES, ConfigKey.TLS_RELOAD_INTERVAL);
         }
+        ServerCertificates certificates = tlsUsed
+                ? certificates(v, imapTls.equals("plain") ? ConfigKey.POP3_TLS : ConfigKey.IMAP_TLS) : null;
+        try {
+            return new Listeners(listeners(v, imapTls, pop3Tls, certificates == null ? null : certificates.sslContext()),
+                    certificates);
+        } catch (RuntimeException e) {
+            if (certificates != null) {
+                certificates.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Map<ConfigKey<?>, Listener> listeners(ConfigValues v, String imapTls, String pop3Tls,
+                                                          SSLContext context) {
         Map<ConfigKey<?>, Listener> listeners = new LinkedHashMap<>();
         listener(v, ConfigKey.IMAP_LISTEN, imapTls, context, (a, tls, c) -> switch (tls) {
             case "starttls" -> ImapProtocol.starttls(a, c);
@@ -80,8 +100,11 @@ final class ListenerConfig {
         listeners.put(key, factory.make(address, tls, context));
     }
 
-    /** Loads {@code tls.keystore}; its type (PKCS12 or JKS) is found from the file itself. */
-    private static SSLContext sslContext(ConfigValues v, ConfigKey<String> needing) {
+    /**
+     * Loads {@code tls.keystore} and {@code tls.sni.keystores} (PKCS12 or JKS, told by the content) and
+     * starts their reload checks.
+     */
+    private static ServerCertificates certificates(ConfigValues v, ConfigKey<String> needing) {
         Path file = v.get(ConfigKey.TLS_KEYSTORE);
         if (file == null) {
             throw new ConfigException(needing.key() + " = " + v.get(needing)
@@ -89,24 +112,25 @@ final class ListenerConfig {
         }
         String pw = v.get(ConfigKey.TLS_KEYSTORE_PASSWORD);
         char[] password = pw == null ? new char[0] : pw.toCharArray();
+        List<Path> more = v.get(ConfigKey.TLS_SNI_KEYSTORES);
+        Duration interval = v.get(ConfigKey.TLS_RELOAD_INTERVAL);
+        ServerCertificates.Builder builder = ServerCertificates.builder().defaultKeyStore(file, password);
+        (more == null ? List.<Path>of() : more).forEach(f -> builder.keyStore(f, password));
+        if (interval != null) {
+            builder.reloadInterval(interval);
+        }
         try {
-            KeyStore store = KeyStore.getInstance(file.toFile(), password);
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(store, password);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), null, null);
-            return context;
-        } catch (IOException e) {
-            if (e.getCause() instanceof UnrecoverableKeyException) {
-                throw new ConfigException(ConfigKey.TLS_KEYSTORE_PASSWORD.key() + ": wrong password for " + file, e);
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            // "defaultKeyStore: FILE: why" or "keyStore: FILE: why", as the launcher's keys say it
+            String message = e.getMessage();
+            String why = message.substring(message.indexOf(": ") + 2);
+            ConfigKey<?> key = message.startsWith("defaultKeyStore") ? ConfigKey.TLS_KEYSTORE : ConfigKey.TLS_SNI_KEYSTORES;
+            if (why.endsWith(": wrong password") || why.endsWith(": wrong password for a key")) {
+                throw new ConfigException(ConfigKey.TLS_KEYSTORE_PASSWORD.key() + ": wrong password for "
+                        + why.substring(0, why.lastIndexOf(": wrong password")), e);
             }
-            throw new ConfigException(ConfigKey.TLS_KEYSTORE.key() + ": cannot read " + file + ": " + e.getMessage(), e);
-        } catch (UnrecoverableKeyException e) {
-            throw new ConfigException(ConfigKey.TLS_KEYSTORE_PASSWORD.key() + ": wrong password for the key in "
-                    + file, e);
-        } catch (GeneralSecurityException e) {
-            throw new ConfigException(ConfigKey.TLS_KEYSTORE.key() + ": not a usable keystore: " + file + ": "
-                    + e.getMessage(), e);
+            throw new ConfigException(key.key() + ": " + why, e);
         }
     }
 }
