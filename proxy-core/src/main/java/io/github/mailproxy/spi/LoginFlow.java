@@ -117,6 +117,17 @@ public final class LoginFlow {
          * @param backend the logged-in backend connection
          */
         void startRelay(BackendConnection backend);
+
+        /**
+         * A login attempt has ended without proxying and its reply is written: the core reports the
+         * decision to the session listeners. The default does nothing.
+         */
+        default void loginEnded() {
+        }
+
+        /** The backend login client has its answer (logged in, refused, unavailable). The default does nothing. */
+        default void backendLoginDone() {
+        }
     }
 
     private final ClientSession session;
@@ -360,6 +371,7 @@ public final class LoginFlow {
 
     private void backendDone(BackendLoginResult result, LoginReplies replies) {
         backendLogin = null;
+        host.backendLoginDone();
         if (result instanceof BackendLoginResult.LoggedIn loggedIn) {
             state = State.LOGGED_IN;
             session.outcome(Outcome.PROXIED);
@@ -380,6 +392,7 @@ public final class LoginFlow {
         sasl = null;
         session.outcome(outcome);
         reply.run();
+        host.loginEnded();
         if (state == State.IDLE) {
             host.resumeInput();
         }

@@ -54,10 +54,10 @@ class AuthServiceTest {
 
     private AuthService.Client client(PassDb passDb, AuthStrategy strategy, Duration passDbTimeout) {
         service = new AuthService(passDb, strategy, passDbTimeout, BASE_DELAY, penalty, a -> loginAllowed,
-                refusals::add, (executor, task, delay) -> {
+                (protocol, cause) -> refusals.add(cause.name()), (executor, task, delay) -> {
                     delays.add(delay);
                     delayed.add(() -> executor.execute(task));
-                });
+                }, io.github.mailproxy.Ticker.systemTicker());
         return service.client(new AuthService.Caller() {
             @Override
             public String sessionId() {
@@ -185,7 +185,7 @@ class AuthServiceTest {
 
         assertThat(result.status()).isEqualTo(PassDbResult.Status.TEMPORARY_FAILURE);
         assertThat(lookups).hasValue(0);
-        assertThat(refusals).containsExactly("login-rate");
+        assertThat(refusals).containsExactly("MAX_LOGINS_PER_IP");
     }
 
     @Test
