@@ -147,7 +147,9 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
     /** Reports the login attempt just decided, if one is due. */
     void reportDecision() {
         SessionStatus.Attempt a = status.takeDecision(view.outcome());
-        if (a != null) {
+        if (a == null) {
+            status.attemptAbandoned();
+        } else {
             engine.loginDecided(new LoginEvent(id, protocol(), view.user(), view.clientAddress(), a.outcome(),
                     a.backendHost(), a.backendAddress(), a.passDbLookup(), a.backendLogin()));
         }
