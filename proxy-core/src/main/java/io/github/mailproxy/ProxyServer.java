@@ -146,6 +146,68 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * The live sessions, as {@code doveadm proxy list} shows Dovecot's. Callable from any thread; each
+     * entry is a consistent snapshot of one session, and the list is what a walk over the sessions saw
+     * (one opening or closing meanwhile may be missed). Costs one small object per session.
+     *
+     * @return a snapshot of every live session, in no particular order; empty before start and after close
+     */
+    public List<SessionInfo> sessions() {
+        return engine.sessions();
+    }
+
+    /**
+     * Ends every session of a user, as {@code doveadm proxy kick}. Each session is ended on its own
+     * event loop, soon after this returns, and is reported with outcome {@link SessionEvent.Outcome#KICKED}.
+     * A client still logging in gets the protocol's goodbye with the reason (IMAP {@code * BYE reason},
+     * POP3 {@code -ERR reason}); a relayed IMAP client gets {@code * BYE reason} when the proxy knows the
+     * stream to it is between two responses, and otherwise (and a relayed POP3 client always) is
+     * disconnected without a word, since anything else could corrupt a response in flight.
+     *
+     * @param user   the user name as the client logged in with ({@link SessionInfo#user()}), exactly
+     * @param reason told to the clients; control characters are replaced
+     * @return how many sessions were kicked
+     */
+    public int kickUser(String user, String reason) {
+        Objects.requireNonNull(user, "user");
+        return engine.kick(s -> user.equals(s.user()), Objects.requireNonNull(reason, "reason"));
+    }
+
+    /**
+     * Ends every session on a backend, as {@link #kickUser} does.
+     *
+     * @param host   the backend host as the PassDb named it ({@link SessionInfo#backendHost()}, case
+     *               ignored), or the backend's IP address as text
+     * @param reason told to the clients; control characters are replaced
+     * @return how many sessions were kicked
+     */
+    public int kickBackend(String host, String reason) {
+        Objects.requireNonNull(host, "host");
+        return engine.kick(s -> host.equalsIgnoreCase(s.backendHost())
+                || s.backendAddress() != null && s.backendAddress().getAddress() != null
+                && s.backendAddress().getAddress().getHostAddress().equals(host), Objects.requireNonNull(reason, "reason"));
+    }
+
+    /**
+     * Ends one session, as {@link #kickUser} does.
+     *
+     * @param sessionId the session's id ({@link SessionInfo#id()}, {@link SessionEvent#sessionId()})
+     * @param reason    told to the client; control characters are replaced
+     * @return whether the session was live and is kicked
+     */
+    public boolean kickSession(String sessionId, String reason) {
+        return engine.kick(Objects.requireNonNull(sessionId, "sessionId"), Objects.requireNonNull(reason, "reason"));
+    }
+
+    /**
+     * @return whether {@link #close()} has begun (or the server failed and is stopping): from then on
+     *         a load balancer should send no new clients, the readiness a health check reports
+     */
+    public boolean isShuttingDown() {
+        return engine.isShuttingDown();
+    }
+
+    /**
      * The error that stopped this server, if one did. An {@link Error} on an event loop (an
      * {@code OutOfMemoryError}, a {@code StackOverflowError} in a PassDb or listener called there)
      * leaves that loop's sessions in an unknown state, so the server fails fast: it logs the error
@@ -238,6 +300,7 @@ public final class ProxyServer implements AutoCloseable {
         private AuthStrategy authStrategy = AuthStrategy.passwordForwarding();
         private CapabilityFilter capabilityFilter = CapabilityFilter.identity();
         private SessionListener sessionListener = new LoggingSessionListener();
+        private final List<SessionListener> moreSessionListeners;
         private AuthCacheSpec authCache;  // none
         private Duration loginTimeout = DEFAULT_LOGIN_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -269,6 +332,7 @@ public final class ProxyServer implements AutoCloseable {
 
         private Builder() {
             listeners = new ArrayList<>();
+            moreSessionListeners = new ArrayList<>();
             given = new LinkedHashSet<>();
         }
 
@@ -279,6 +343,7 @@ public final class ProxyServer implements AutoCloseable {
             authStrategy = from.authStrategy;
             capabilityFilter = from.capabilityFilter;
             sessionListener = from.sessionListener;
+            moreSessionListeners = new ArrayList<>(from.moreSessionListeners);
             authCache = from.authCache;
             loginTimeout = from.loginTimeout;
             idleTimeout = from.idleTimeout;
@@ -456,6 +521,20 @@ public final class ProxyServer implements AutoCloseable {
          */
         public Builder sessionListener(SessionListener sessionListener) {
             this.sessionListener = set("sessionListener", sessionListener);
+            return this;
+        }
+
+        /**
+         * Adds a session listener beside the {@link #sessionListener(SessionListener) main one} (which
+         * by default logs one line per session): metrics, an audit trail. May be called any number of
+         * times; listeners hear each event in the order added, after the main one.
+         *
+         * @param listener another listener
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
+        public Builder addSessionListener(SessionListener listener) {
+            moreSessionListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
@@ -788,7 +867,7 @@ public final class ProxyServer implements AutoCloseable {
                     authCache,
                     authStrategy,
                     capabilityFilter,
-                    sessionListener,
+                    io.github.mailproxy.internal.SessionListeners.of(sessionListener, moreSessionListeners),
                     loginTimeout,
                     backendWait,
                     shutdownTimeout,

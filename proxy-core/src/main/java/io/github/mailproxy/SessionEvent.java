@@ -36,6 +36,11 @@ public record SessionEvent(String sessionId, String protocol, String user, InetS
         /** The login timeout expired. */
         TIMEOUT,
         /** The server shut down. */
-        SHUTDOWN
+        SHUTDOWN,
+        /**
+         * An operator ended the session ({@link ProxyServer#kickUser}, {@link ProxyServer#kickBackend},
+         * {@link ProxyServer#kickSession}).
+         */
+        KICKED
     }
 }

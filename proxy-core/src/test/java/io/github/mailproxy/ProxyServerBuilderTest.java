@@ -251,6 +251,7 @@ class ProxyServerBuilderTest {
                 .authStrategy(AuthStrategy.masterUser(MasterLogin.of("proxy", "master-secret")))
                 .capabilityFilter(CapabilityFilter.remove("IDLE"))
                 .sessionListener(event -> { })
+                .addSessionListener(event -> { })
                 .authCache(AuthCacheSpec.maximumSize(7))
                 .loginTimeout(Duration.ofSeconds(50))
                 .idleTimeout(Duration.ofSeconds(11))

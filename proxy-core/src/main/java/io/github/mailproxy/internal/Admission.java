@@ -39,12 +39,16 @@ final class Admission {
      * when it closes), so the caller refuses it politely.
      *
      * @param ip the client's address, or {@code null} when it is not known
-     * @return whether the connection is within the limits
+     * @return null if the connection is within the limits, else the limit it is over
      */
-    boolean admit(InetAddress ip) {
+    io.github.mailproxy.RefusalCause admit(InetAddress ip) {
         int perIp = ip == null ? 0 : connectionsPerIp.merge(AddressKey.of(ip), 1, Integer::sum);
         int total = admitted.incrementAndGet();
-        return total <= maxConnections && (perIp <= maxConnectionsPerIp || trusted.contains(ip));
+        if (total > maxConnections) {
+            return io.github.mailproxy.RefusalCause.MAX_CONNECTIONS;
+        }
+        return perIp <= maxConnectionsPerIp || trusted.contains(ip) ? null
+                : io.github.mailproxy.RefusalCause.MAX_CONNECTIONS_PER_IP;
     }
 
     /** @param ip the address an admitted connection came from, now closed; {@code null} as given to admit */

@@ -86,13 +86,26 @@ public final class AuthCache implements PassDb {
 
     @Override
     public CompletionStage<PassDbResult> lookup(AuthRequest request) {
+        return lookup(request, hit -> { });
+    }
+
+    /**
+     * As {@link #lookup(AuthRequest)}, telling whether the answer came from the cache.
+     *
+     * @param request the login
+     * @param hit     told at once, on the calling thread, whether the cache answered
+     * @return the answer
+     */
+    CompletionStage<PassDbResult> lookup(AuthRequest request, java.util.function.Consumer<Boolean> hit) {
         Key key = keyOf(request);
         PassDbResult cached = cache.getIfPresent(key);
         if (cached != null) {
             hits.increment();
+            hit.accept(true);
             return CompletableFuture.completedFuture(cached);
         }
         misses.increment();
+        hit.accept(false);
         CompletionStage<PassDbResult> stage;
         try {
             stage = delegate.lookup(request);

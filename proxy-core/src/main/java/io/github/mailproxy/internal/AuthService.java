@@ -15,7 +15,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import io.github.mailproxy.RefusalCause;
+import io.github.mailproxy.Ticker;
+import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -59,6 +62,16 @@ final class AuthService implements AutoCloseable {
 
         /** @return whether the session is still open; delayed replies of closed sessions are dropped */
         boolean open();
+
+        /**
+         * How long the PassDb took for the lookup of a login; not called when none was asked (an auth
+         * cache hit, a login over the rate limit). Called on the session's loop, before the stage of
+         * that login completes.
+         *
+         * @param took the time from asking to the answer (or the timeout)
+         */
+        default void passDbLookup(Duration took) {
+        }
     }
 
     private final PassDb passDb;
@@ -67,7 +80,8 @@ final class AuthService implements AutoCloseable {
     private final Duration failureDelay;
     private final AuthPenalty penalty;
     private final Predicate<InetAddress> loginAllowed;
-    private final Consumer<String> refused;
+    private final BiConsumer<String, RefusalCause> refused;
+    private final Ticker ticker;
     private final Delayer delayer;
     private final ExecutorService hashing;
 
@@ -78,11 +92,13 @@ final class AuthService implements AutoCloseable {
      * @param failureDelay  the failure delay of trusted clients (others get the penalty's)
      * @param penalty       failed logins by client address
      * @param loginAllowed  counts a login attempt of an address; false once over the rate limit
-     * @param refused       counts a refusal by cause, for the refusal log
+     * @param refused       counts a refusal by protocol and cause
      * @param delayer       the scheduler of delayed replies
+     * @param ticker        the clock PassDb lookups are timed by
      */
     AuthService(PassDb passDb, AuthStrategy strategy, Duration passDbTimeout, Duration failureDelay,
-                AuthPenalty penalty, Predicate<InetAddress> loginAllowed, Consumer<String> refused, Delayer delayer) {
+                AuthPenalty penalty, Predicate<InetAddress> loginAllowed, BiConsumer<String, RefusalCause> refused,
+                Delayer delayer, Ticker ticker) {
         this.passDb = passDb;
         this.strategy = strategy;
         this.passDbTimeout = passDbTimeout;
@@ -91,6 +107,7 @@ final class AuthService implements AutoCloseable {
         this.loginAllowed = loginAllowed;
         this.refused = refused;
         this.delayer = delayer;
+        this.ticker = ticker;
         this.hashing = newHashingExecutor();
     }
 
@@ -126,15 +143,22 @@ final class AuthService implements AutoCloseable {
         hashing.shutdownNow();
     }
 
-    private CompletionStage<PassDbResult> passDbLookup(Caller caller, AuthRequest request) {
+    /**
+     * @param took gets the nanoseconds the PassDb took, before the returned stage completes; not
+     *             called when it was not asked (over the rate limit, an auth cache hit)
+     */
+    private CompletionStage<PassDbResult> passDbLookup(Caller caller, AuthRequest request, LongConsumer took) {
         if (!caller.trusted() && !loginAllowed.test(caller.clientIp())) {
-            refused.accept("login-rate");
+            refused.accept(request.protocol(), RefusalCause.MAX_LOGINS_PER_IP);
             return CompletableFuture.completedFuture(PassDbResult.temporaryFailure("login rate limit of the client's address"));
         }
+        long start = ticker.read();
+        boolean[] asked = {true};
         CompletionStage<PassDbResult> stage;
         try {
-            stage = passDb.lookup(request);
+            stage = passDb instanceof AuthCache cache ? cache.lookup(request, hit -> asked[0] = !hit) : passDb.lookup(request);
         } catch (RuntimeException e) {
+            took.accept(ticker.read() - start);
             return CompletableFuture.failedFuture(e);
         }
         if (stage == null) {
@@ -149,7 +173,11 @@ final class AuthService implements AutoCloseable {
                 bounded.complete(result);
             }
         });
-        return bounded.orTimeout(passDbTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return bounded.orTimeout(passDbTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, f) -> {
+            if (asked[0]) {
+                took.accept(ticker.read() - start);
+            }
+        });
     }
 
     /**
@@ -171,7 +199,8 @@ final class AuthService implements AutoCloseable {
          *         an {@code AUTH_FAILED} rejection comes after the failure delay
          */
         CompletionStage<AuthDecision> authenticate(AuthRequest request) {
-            return decide(request, passDbLookup(caller, request));
+            long[] took = {-1};
+            return decide(request, passDbLookup(caller, request, n -> took[0] = n), took);
         }
 
         /**
@@ -180,7 +209,7 @@ final class AuthService implements AutoCloseable {
          * @return the strategy's decision, as {@link #authenticate}'s
          */
         CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result) {
-            return decide(request, CompletableFuture.completedFuture(result));
+            return decide(request, CompletableFuture.completedFuture(result), new long[] {-1});
         }
 
         /**
@@ -189,7 +218,9 @@ final class AuthService implements AutoCloseable {
          */
         CompletionStage<PassDbResult> lookup(AuthRequest request) {
             CompletableFuture<PassDbResult> done = new CompletableFuture<>();
-            passDbLookup(caller, request).whenComplete((result, failure) -> caller.loop().execute(() -> {
+            long[] took = {-1};
+            passDbLookup(caller, request, n -> took[0] = n).whenComplete((result, failure) -> caller.loop().execute(() -> {
+                reportLookup(took);
                 if (failure != null || result == null) {
                     LOG.warn("session={} msg=\"passdb lookup failed\" error={}", caller.sessionId(), errorType(failure));
                     done.complete(PassDbResult.temporaryFailure("passdb lookup failed"));
@@ -222,7 +253,14 @@ final class AuthService implements AutoCloseable {
             return done;
         }
 
-        private CompletionStage<AuthDecision> decide(AuthRequest request, CompletionStage<PassDbResult> lookup) {
+        private void reportLookup(long[] took) {
+            if (took[0] >= 0) {
+                caller.passDbLookup(Duration.ofNanos(took[0]));
+            }
+        }
+
+        private CompletionStage<AuthDecision> decide(AuthRequest request, CompletionStage<PassDbResult> lookup,
+                                                     long[] took) {
             CompletableFuture<AuthDecision> decision = new CompletableFuture<>();
             lookup.thenCompose(result -> {
                 if (result == null) {
@@ -230,6 +268,7 @@ final class AuthService implements AutoCloseable {
                 }
                 return strategy.decide(request, result);
             }).whenComplete((d, failure) -> caller.loop().execute(() -> {
+                reportLookup(took);
                 AuthDecision done = d;
                 if (failure != null || done == null) {
                     // the exception's text may carry what the PassDb was given: log its type only

@@ -81,6 +81,22 @@ final class BackendConnector {
 
         /** A bug in a handler: the session ends. */
         void failed(RuntimeException e);
+
+        /**
+         * A backend host is being tried.
+         *
+         * @param host the host as the target names it
+         */
+        default void backendHost(String host) {
+        }
+
+        /**
+         * The backend socket is connected.
+         *
+         * @param address the address connected to
+         */
+        default void backendConnected(InetSocketAddress address) {
+        }
     }
 
     private final EventLoop loop;
@@ -163,6 +179,7 @@ final class BackendConnector {
         String host = target.hosts().get(hostIndex);
         int port = target.port() > 0 ? target.port() : defaultPort;
         int mine = ++attempt;
+        owner.backendHost(host);
         if (isAddressLiteral(host)) {
             try {
                 connectTo(new InetSocketAddress(InetAddress.getByName(host), port));
@@ -271,6 +288,7 @@ final class BackendConnector {
 
     private void connected(Endpoint ep) throws IOException {
         cancelTimer();
+        owner.backendConnected(address);
         // As Dovecot's proxy_timeout, the same time bounds the backend's greeting and login.
         timer = loop.schedule(timeout().toNanos(), () -> {
             if (backend == ep && owner.loggingIn()) {

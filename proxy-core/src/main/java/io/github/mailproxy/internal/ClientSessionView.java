@@ -42,9 +42,9 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
     private final InetSocketAddress localAddress;
     private final boolean trusted;
     /** The client's address as the session reports it: the peer, or the client a trusted peer speaks for. */
-    private InetSocketAddress clientAddress;
+    private volatile InetSocketAddress clientAddress;
     private int incomingProxyTtl = -1;
-    private String user;
+    private volatile String user;
     private Outcome outcome = Outcome.NO_LOGIN;
     private final LoginFlow login;
 
@@ -225,16 +225,19 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
 
     @Override
     public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
+        session.status().authenticating();
         return auth.authenticate(request);
     }
 
     @Override
     public CompletionStage<PassDbResult> lookup(AuthRequest request) {
+        session.status().authenticating();
         return auth.lookup(request);
     }
 
     @Override
     public CompletionStage<AuthDecision> authorize(AuthRequest request, PassDbResult result) {
+        session.status().authenticating();
         return auth.authorize(request, result);
     }
 
@@ -261,6 +264,34 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
     @Override
     public void outcome(Outcome outcome) {
         this.outcome = outcome;
+        if (session.beforeLogin() && SessionStatus.isLoginOutcome(outcome)) {
+            session.status().decided();
+        }
+    }
+
+    /** @return the user who tried to log in last, or null; readable from any thread */
+    String user() {
+        return user;
+    }
+
+    /** @return the outcome as it stands */
+    Outcome outcome() {
+        return outcome;
+    }
+
+    @Override
+    public void loginEnded() {
+        session.reportDecision();
+    }
+
+    @Override
+    public void backendLoginDone() {
+        session.status().backendLoginDone();
+    }
+
+    @Override
+    public void passDbLookup(java.time.Duration took) {
+        session.status().passDbLookup(took);
     }
 
     /**
@@ -277,11 +308,7 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
         io.github.mailproxy.SessionEvent event = new io.github.mailproxy.SessionEvent(id(), protocol(), user,
                 clientAddress, relayed || outcome == Outcome.PROXIED ? backendAddress : null, clientBytes, backendBytes,
                 duration, outcome);
-        try {
-            config.sessionListener().sessionClosed(event);
-        } catch (RuntimeException e) {
-            LOG.warn("session listener failed", e);
-        }
+        session.engine().sessionEnded(event);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.github.mailproxy.internal;
 import io.github.mailproxy.Listener;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.ProxyStats;
+import io.github.mailproxy.RefusalCause;
 import io.github.mailproxy.spi.SessionSettings;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -71,6 +72,9 @@ public final class Engine {
     private String[] tlsProtocols;
     private EventLoop[] loops;
     private List<Set<Session>> sessions;
+    private final SessionRegistry<Session> registry = new SessionRegistry<>();
+    private final SessionCounters counters = new SessionCounters();
+    private final io.github.mailproxy.SessionListener listeners;
     private ExecutorService resolver;
     private SSLContext backendSslContext;
     private SSLContext anyCertSslContext;
@@ -83,10 +87,12 @@ public final class Engine {
     public Engine(EngineConfig config) {
         this.config = config;
         this.sessionSettings = config.sessionSettings();
+        this.listeners = config.sessionListener();
         // No thread starts before the first lookup, so an engine never started holds none.
         this.passDbExecutor = config.passDb().nonBlocking() ? null : OffLoopPassDb.newExecutor(config.passDbThreads());
         PassDb offLoop = passDbExecutor == null ? config.passDb()
-                : new OffLoopPassDb(config.passDb(), passDbExecutor, this::currentLoop, () -> refused("passdb-busy"));
+                : new OffLoopPassDb(config.passDb(), passDbExecutor, this::currentLoop,
+                        request -> refused(request.protocol(), RefusalCause.PASSDB_BUSY));
         // the cache in front, so that a hit is answered on the loop without a hand-over
         this.authCache = config.authCache() == null ? null : new AuthCache(config.authCache(), offLoop);
         this.passDb = authCache != null ? authCache : offLoop;
@@ -96,7 +102,8 @@ public final class Engine {
         this.authPenalty = new AuthPenalty(config.authFailureDelay(), ticker);
         this.authService = new AuthService(passDb, config.authStrategy(), config.passDbTimeout(),
                 config.authFailureDelay(), authPenalty, this::loginAllowed, this::refused,
-                (loop, task, delay) -> config.scheduler().schedule(loop, task, delay.toNanos(), TimeUnit.NANOSECONDS));
+                (loop, task, delay) -> config.scheduler().schedule(loop, task, delay.toNanos(), TimeUnit.NANOSECONDS),
+                config.ticker());
     }
 
     /**
@@ -249,6 +256,7 @@ public final class Engine {
                 channel = server.accept();
             } catch (IOException e) {
                 if (server.isOpen() && !closed) {
+                    refused(listener.protocol().name(), RefusalCause.ACCEPT_FAILED);
                     pauseAccepting(key, loop, backoff.failed(e, System.nanoTime()));
                 }
                 return;
@@ -267,7 +275,7 @@ public final class Engine {
                 closeQuietly(channel);
                 continue;
             }
-            openSession(loop, index, listener, channel, !admit(channel));
+            openSession(loop, index, listener, channel, admission.admit(remoteIp(channel)));
         }
     }
 
@@ -279,10 +287,6 @@ public final class Engine {
                 key.interestOps(SelectionKey.OP_ACCEPT);
             }
         });
-    }
-
-    private boolean admit(SocketChannel channel) {
-        return admission.admit(remoteIp(channel));
     }
 
     private void release(java.net.InetAddress ip) {
@@ -297,7 +301,9 @@ public final class Engine {
         }
     }
 
-    private void openSession(EventLoop loop, int index, Listener listener, SocketChannel channel, boolean overloaded) {
+    /** @param refusal the connection limit the connection is over, or null */
+    private void openSession(EventLoop loop, int index, Listener listener, SocketChannel channel,
+                             RefusalCause refusal) {
         java.net.InetAddress ip = remoteIp(channel);
         if (closed) {
             release(ip);
@@ -315,8 +321,11 @@ public final class Engine {
         openSessions.incrementAndGet();
         totalSessions.incrementAndGet();
         sessions.get(index).add(session);
+        registry.add(session);
+        counters.opened(session.protocol());
+        listeners.sessionOpened(session.info());
         try {
-            session.open(overloaded);
+            session.open(refusal);
         } catch (IOException e) {
             LOG.debug("session could not start: {}", e.toString());
             session.closeNow();
@@ -346,9 +355,75 @@ public final class Engine {
                 sessions.get(i).remove(session);
             }
         }
+        registry.remove(session);
         // the limits first: whoever sees the session count drop may connect again at once
         release(session.view().peerAddress().getAddress());
         openSessions.decrementAndGet();
+    }
+
+    /**
+     * Counts a refusal for the refusal log and tells the session listeners.
+     *
+     * @param protocol the listener's protocol
+     * @param cause    why
+     */
+    void refused(String protocol, RefusalCause cause) {
+        switch (cause) {
+            case MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP -> refused("connection-limit");
+            case MAX_LOGINS_PER_IP -> refused("login-rate");
+            case PASSDB_BUSY -> refused("passdb-busy");
+            case ACCEPT_FAILED -> { }  // AcceptBackoff logs these itself
+            default -> refused(cause.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+        listeners.connectionRefused(protocol, cause);
+    }
+
+    /**
+     * A session has ended: counted, and told to the session listeners.
+     *
+     * @param event the session's summary
+     */
+    void sessionEnded(io.github.mailproxy.SessionEvent event) {
+        counters.closed(event.protocol(), event.outcome());
+        listeners.sessionClosed(event);
+    }
+
+    /**
+     * A login attempt was decided: counted, and told to the session listeners.
+     *
+     * @param event the decision
+     */
+    void loginDecided(io.github.mailproxy.LoginEvent event) {
+        counters.loginDecided(event.protocol(), event.outcome());
+        listeners.loginDecided(event);
+    }
+
+    /** @return a snapshot of every live session */
+    public List<io.github.mailproxy.SessionInfo> sessions() {
+        return registry.snapshot();
+    }
+
+    /**
+     * @param which  the sessions to kick, by their snapshot
+     * @param reason told to the clients where the protocol allows it
+     * @return how many matched
+     */
+    public int kick(java.util.function.Predicate<io.github.mailproxy.SessionInfo> which, String reason) {
+        return registry.kick(which, reason);
+    }
+
+    /**
+     * @param id     a session id
+     * @param reason told to the client where the protocol allows it
+     * @return whether the session was live
+     */
+    public boolean kick(String id, String reason) {
+        return registry.kick(id, reason);
+    }
+
+    /** @return whether {@link #close()} has begun */
+    public boolean isShuttingDown() {
+        return closed;
     }
 
     /**
@@ -501,7 +576,7 @@ public final class Engine {
     public ProxyStats stats() {
         return new ProxyStats(openSessions.get(), totalSessions.get(), buffersInUse.get(), buffersPooled.get(),
                 openBackends.get(), authCache == null ? 0 : authCache.hits(), authCache == null ? 0 : authCache.misses(),
-                queuedReplyBytes.get());
+                queuedReplyBytes.get(), counters.logins(), counters.closed(), counters.open());
     }
 
     /** Stops accepting, says goodbye to clients logging in, closes all sessions and stops the loops. */

@@ -39,7 +39,7 @@ final class OffLoopPassDb implements PassDb {
     private final PassDb delegate;
     private final Executor executor;
     private final Supplier<Executor> callerLoop;
-    private final Runnable onBusy;
+    private final java.util.function.Consumer<AuthRequest> onBusy;
 
     /**
      * @param delegate   the PassDb whose lookups may block
@@ -47,7 +47,8 @@ final class OffLoopPassDb implements PassDb {
      * @param callerLoop the event loop of the calling thread, or null when called from elsewhere
      * @param onBusy     told of each lookup refused because the executor is full
      */
-    OffLoopPassDb(PassDb delegate, Executor executor, Supplier<Executor> callerLoop, Runnable onBusy) {
+    OffLoopPassDb(PassDb delegate, Executor executor, Supplier<Executor> callerLoop,
+                  java.util.function.Consumer<AuthRequest> onBusy) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.callerLoop = Objects.requireNonNull(callerLoop, "callerLoop");
@@ -81,7 +82,7 @@ final class OffLoopPassDb implements PassDb {
         try {
             executor.execute(() -> ask(request, answer, loop));
         } catch (RejectedExecutionException e) {
-            onBusy.run();
+            onBusy.accept(request);
             return CompletableFuture.completedFuture(PassDbResult.temporaryFailure(BUSY));
         }
         return answer;

@@ -2,6 +2,8 @@ package io.github.mailproxy.internal;
 
 import io.github.mailproxy.BackendTarget;
 import io.github.mailproxy.Listener;
+import io.github.mailproxy.LoginEvent;
+import io.github.mailproxy.SessionInfo;
 import io.github.mailproxy.SessionEvent.Outcome;
 import io.github.mailproxy.spi.BackendConnection;
 import io.github.mailproxy.spi.BackendHandler;
@@ -23,11 +25,13 @@ import org.slf4j.LoggerFactory;
  * the {@link BackendConnector}'s, and the protocol sees the session through a
  * {@link ClientSessionView}, which also knows who the client is and asks the {@link AuthService}. Every method runs on the session's loop.
  */
-final class Session implements BackendConnector.Owner {
+final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
 
     private enum State { TLS_ACCEPT, PRELOGIN, RELAY, CLOSING, CLOSED }
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    /** Dovecot's words for {@code doveadm kick}. */
+    private static final String DEFAULT_KICK_REASON = "Kicked by admin";
     private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final Engine engine;
@@ -42,7 +46,9 @@ final class Session implements BackendConnector.Owner {
     private final ClientTls tls;
     private ClientHandler handler;
     private State state;
-    private Relay relay;
+    /** Set once, at the relay's start; volatile for {@link #info()}. */
+    private volatile Relay relay;
+    private final SessionStatus status;
     private InetSocketAddress relayedBackend;
 
     private boolean relayRequested;
@@ -54,6 +60,7 @@ final class Session implements BackendConnector.Owner {
         this.loop = loop;
         this.listener = listener;
         this.id = id;
+        this.status = new SessionStatus(engine.config().ticker());
         this.client = new Endpoint(channel, engine.queuedReplyBytes(), loop.pool());
         this.view = new ClientSessionView(this, engine, listener.protocol(),
                 (InetSocketAddress) channel.getRemoteAddress(), (InetSocketAddress) channel.getLocalAddress());
@@ -68,14 +75,14 @@ final class Session implements BackendConnector.Owner {
     /**
      * Registers the client socket and greets, or starts the implicit TLS handshake.
      *
-     * @param overloaded whether a connection limit is reached: then the client is only told to come back
+     * @param refusal the connection limit reached, or null: then the client is only told to come back
      */
-    void open(boolean overloaded) throws IOException {
+    void open(io.github.mailproxy.RefusalCause refusal) throws IOException {
         client.key = loop.register(client.channel, SelectionKey.OP_READ, key -> onReady(client, key));
         timeouts.start();
         handler = listener.protocol().newClientHandler(view);
-        if (overloaded) {
-            engine.refused("connection-limit");
+        if (refusal != null) {
+            engine.refused(protocol(), refusal);
             if (tls.implicit()) {
                 closeNow();
                 return;
@@ -100,6 +107,52 @@ final class Session implements BackendConnector.Owner {
     @Override
     public String sessionId() {
         return id;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public SessionInfo info() {
+        Relay r = relay;
+        return status.info(id, protocol(), view.user(), view.clientAddress(), r == null ? 0 : r.clientBytes(),
+                r == null ? 0 : r.backendBytes());
+    }
+
+    @Override
+    public void kick(String reason) {
+        loop.execute(() -> kickNow(reason));
+    }
+
+    SessionStatus status() {
+        return status;
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    @Override
+    public void backendHost(String host) {
+        status.backendHost(host);
+    }
+
+    @Override
+    public void backendConnected(InetSocketAddress address) {
+        status.backendConnected(address);
+    }
+
+    /** Reports the login attempt just decided, if one is due. */
+    void reportDecision() {
+        SessionStatus.Attempt a = status.takeDecision(view.outcome());
+        if (a == null) {
+            status.attemptAbandoned();
+        } else {
+            engine.loginDecided(new LoginEvent(id, protocol(), view.user(), view.clientAddress(), a.outcome(),
+                    a.backendHost(), a.backendAddress(), a.passDbLookup(), a.backendLogin()));
+        }
     }
 
     String protocol() {
@@ -200,6 +253,7 @@ final class Session implements BackendConnector.Owner {
 
     void connectBackend(BackendTarget target, BackendHandler handler, int proxyTtl) {
         if (state == State.PRELOGIN) {
+            status.backendConnecting();
             backend.connect(target, handler, proxyTtl);
         }
     }
@@ -225,6 +279,7 @@ final class Session implements BackendConnector.Owner {
             relay.end();
         }
         state = State.CLOSING;
+        status.state(SessionInfo.State.CLOSING);
         client.wantRead = false;
         if (!client.outputPending()) {
             closeNow();
@@ -235,6 +290,60 @@ final class Session implements BackendConnector.Owner {
     }
 
     // ---- engine calls ----
+
+    /**
+     * An operator ends the session: before login the protocol says goodbye with the reason; a
+     * relayed session closes at once (see {@link ClientHandler#relayKickNotice}).
+     */
+    private void kickNow(String reason) {
+        if (state == State.CLOSED || state == State.CLOSING) {
+            return;
+        }
+        LOG.info("session={} msg=\"kicked\" reason={}", Text.logValue(id), Text.logValue(reason));
+        String text = Text.printable(reason).strip();
+        if (text.isEmpty()) {
+            text = DEFAULT_KICK_REASON;
+        }
+        view.outcome(Outcome.KICKED);
+        switch (state) {
+            case PRELOGIN -> {
+                view.login().abandon();
+                try {
+                    handler.onKicked(text);
+                } catch (RuntimeException e) {
+                    LOG.warn("session {}: protocol handler failed on kick", id, e);
+                }
+                close();
+            }
+            case RELAY -> {
+                sayGoodbyeInRelay(text);
+                close();
+            }
+            default -> closeNow();
+        }
+    }
+
+    private void sayGoodbyeInRelay(String reason) {
+        try {
+            String notice = handler.relayKickNotice(reason);
+            if (notice != null && !relay.tellClient(notice.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                LOG.debug("session {}: kicked in the middle of a response: closed without a notice", id);
+            }
+        } catch (IOException e) {
+            LOG.debug("session {}: kick notice not written: {}", id, e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: protocol handler failed on kick", id, e);
+        }
+    }
+
+    private io.github.mailproxy.spi.RelayWatch relayWatch() {
+        try {
+            return handler.relayWatch();
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: protocol handler failed to give a relay watch", id, e);
+            return null;
+        }
+    }
 
     /** The server is shutting down. */
     void shutdown() {
@@ -456,7 +565,9 @@ final class Session implements BackendConnector.Owner {
         view.loginSucceeded();
         cancelTimers();
         relayedBackend = backend.address();
-        relay = new Relay(client, backend.handOver(), loop.pool());
+        relay = new Relay(client, backend.handOver(), loop.pool(), relayWatch());
+        status.state(SessionInfo.State.PROXYING);
+        reportDecision();
         try {
             relay.start();
         } catch (IOException e) {
@@ -476,6 +587,7 @@ final class Session implements BackendConnector.Owner {
             return;
         }
         state = State.CLOSING;
+        status.state(SessionInfo.State.CLOSING);
         if (!relay.pending()) {
             closeNow();
             return;
@@ -498,6 +610,7 @@ final class Session implements BackendConnector.Owner {
             return;
         }
         state = State.CLOSED;
+        status.state(SessionInfo.State.CLOSING);
         cancelTimers();
         InetSocketAddress backendAddress = relay != null ? relayedBackend : backend.address();
         if (relay != null) {
@@ -515,6 +628,7 @@ final class Session implements BackendConnector.Owner {
         } catch (RuntimeException e) {
             LOG.warn("session {}: protocol handler failed on close", id, e);
         }
+        reportDecision();
         view.reportClosed(backendAddress, relay != null, relay == null ? 0 : relay.clientBytes(),
                 relay == null ? 0 : relay.backendBytes(), Duration.ofNanos(System.nanoTime() - startNanos));
     }

@@ -35,6 +35,38 @@ public interface ClientHandler {
     default void onOverloaded() {
     }
 
+    /**
+     * An operator kicks this session before it is logged in: write the protocol's goodbye with the
+     * reason (IMAP {@code * BYE}, POP3 {@code -ERR}); the core closes the session after it. The
+     * default writes nothing.
+     *
+     * @param reason the operator's reason: printable text, to be sent as part of one line
+     */
+    default void onKicked(String reason) {
+    }
+
+    /**
+     * What to write to a relayed client that an operator kicks, if the relay is at a point where the
+     * protocol lets the server speak unasked (IMAP's untagged {@code * BYE}); POP3 has no such
+     * point. The default is {@code null}: the session closes without a word.
+     *
+     * @param reason the operator's reason: printable text, to be sent as part of one line
+     * @return the whole line with its CRLF, or null
+     */
+    default String relayKickNotice(String reason) {
+        return null;
+    }
+
+    /**
+     * Called when the relay starts, if {@link #relayKickNotice} gives a notice: the watch that tells
+     * when the stream to the client is between two responses, where the notice may go.
+     *
+     * @return the watch, or null to close a kicked relayed session without a word
+     */
+    default RelayWatch relayWatch() {
+        return null;
+    }
+
     /** The session is closed, by either side; nothing more may be written. */
     default void onClosed() {
     }

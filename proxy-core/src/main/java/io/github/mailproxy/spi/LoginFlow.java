@@ -117,6 +117,18 @@ public final class LoginFlow {
          * @param backend the logged-in backend connection
          */
         void startRelay(BackendConnection backend);
+
+        /**
+         * A login attempt has ended without proxying and its reply is written: the core reports the
+         * decision to the session listeners (if the attempt got one: a cancelled SASL exchange has
+         * none). The default does nothing.
+         */
+        default void loginEnded() {
+        }
+
+        /** The backend login client has its answer (logged in, refused, unavailable). The default does nothing. */
+        default void backendLoginDone() {
+        }
     }
 
     private final ClientSession session;
@@ -294,11 +306,15 @@ public final class LoginFlow {
             decide(host.authorize(a.request(), a.result()), replies);
         } else if (step instanceof SaslStep.Cancelled) {
             idle(replies::saslCancelled);
+            host.loginEnded();
         } else if (step instanceof SaslStep.Failed f) {
             switch (f.reason()) {
                 case REFUSED -> refuse(replies);
                 case UNAVAILABLE -> unavailable(replies);
-                case MALFORMED, INITIAL_RESPONSE_NOT_ALLOWED -> idle(() -> replies.saslInvalid(f.reason()));
+                case MALFORMED, INITIAL_RESPONSE_NOT_ALLOWED -> {
+                    idle(() -> replies.saslInvalid(f.reason()));
+                    host.loginEnded();
+                }
             }
         }
     }
@@ -360,6 +376,7 @@ public final class LoginFlow {
 
     private void backendDone(BackendLoginResult result, LoginReplies replies) {
         backendLogin = null;
+        host.backendLoginDone();
         if (result instanceof BackendLoginResult.LoggedIn loggedIn) {
             state = State.LOGGED_IN;
             session.outcome(Outcome.PROXIED);
@@ -380,6 +397,7 @@ public final class LoginFlow {
         sasl = null;
         session.outcome(outcome);
         reply.run();
+        host.loginEnded();
         if (state == State.IDLE) {
             host.resumeInput();
         }

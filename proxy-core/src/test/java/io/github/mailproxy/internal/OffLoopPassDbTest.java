@@ -41,7 +41,7 @@ class OffLoopPassDbTest {
     }
 
     private OffLoopPassDb offLoop(PassDb delegate, Executor callerLoop) {
-        return new OffLoopPassDb(delegate, pool, () -> callerLoop, busy::incrementAndGet);
+        return new OffLoopPassDb(delegate, pool, () -> callerLoop, request -> busy.incrementAndGet());
     }
 
     private PassDb waiting() {

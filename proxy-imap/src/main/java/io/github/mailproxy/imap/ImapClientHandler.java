@@ -100,6 +100,23 @@ final class ImapClientHandler implements ClientHandler {
         session.write("* BYE Server shutting down.\r\n");
     }
 
+    /** An operator kicks the client: an untagged BYE with the reason, as Dovecot's {@code doveadm kick}. */
+    @Override
+    public void onKicked(String reason) {
+        finish();
+        session.write(relayKickNotice(reason));
+    }
+
+    @Override
+    public String relayKickNotice(String reason) {
+        return "* BYE " + reason + "\r\n";
+    }
+
+    @Override
+    public io.github.mailproxy.spi.RelayWatch relayWatch() {
+        return new ImapRelayWatch();
+    }
+
     /** A connection limit is reached: RFC 5530's UNAVAILABLE in an untagged BYE, as greeting. */
     @Override
     public void onOverloaded() {

@@ -121,6 +121,16 @@ final class Pop3ClientHandler implements ClientHandler {
         farewell("-ERR Server shutting down.", Outcome.SHUTDOWN);
     }
 
+    /**
+     * An operator kicks the client before login: POP3 has no unsolicited replies, but before login the
+     * proxy writes every reply itself, whole, so an {@code -ERR} here ends no reply half way; the client
+     * reads it as the answer to its next command.
+     */
+    @Override
+    public void onKicked(String reason) {
+        farewell("-ERR " + reason, Outcome.KICKED);
+    }
+
     /** A connection limit is reached: RFC 3206's SYS/TEMP instead of a greeting. */
     @Override
     public void onOverloaded() {
