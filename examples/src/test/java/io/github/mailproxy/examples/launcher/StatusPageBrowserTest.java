@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -103,8 +104,11 @@ class StatusPageBrowserTest {
             assertThat(browser.findElements(By.cssSelector("#chart rect"))).isNotEmpty();
             screenshot();
 
-            WebElement kick = browser.findElement(By.cssSelector("button.kick[data-user='dora']"));
-            kick.click();
+            // the page redraws its table when sessions change: find the button anew if it was replaced
+            wait.ignoring(StaleElementReferenceException.class).until(d -> {
+                d.findElement(By.cssSelector("button.kick[data-user='dora']")).click();
+                return true;
+            });
             AdminListenerTest.assertKicked(dora);
             wait.until(ExpectedConditions.textToBe(By.id("status"), "Kicked 1 session(s) of dora."));
             wait.until(d -> !userCells(d).contains("dora") && userCells(d).contains("emil"));
