@@ -44,6 +44,18 @@ public final class AdminListener implements AutoCloseable {
 
     /** Threads that answer HTTP requests: few, the requests are small and rare. */
     private static final int THREADS = 2;
+    /** Seconds a client may take to send its request; then the JDK's server closes the connection. */
+    static final int MAX_REQUEST_SECONDS = 5;
+    /** Seconds a client may take to read a response. */
+    static final int MAX_RESPONSE_SECONDS = 30;
+
+    static {
+        // The JDK's HTTP server reads a request on an executor thread and by default waits for it forever, so
+        // two clients that send half a request would hold both threads. Its bounds are system properties read
+        // once, when its first instance is made; the launcher owns its JVM, and an operator's own -D wins.
+        setIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+        setIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(MAX_RESPONSE_SECONDS));
+    }
 
     private final AdminConfig config;
     private final PrometheusMeterRegistry registry;
@@ -123,6 +135,12 @@ public final class AdminListener implements AutoCloseable {
             http = null;
         }
         registry.close();
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 
     private static ThreadFactory daemonThreads() {

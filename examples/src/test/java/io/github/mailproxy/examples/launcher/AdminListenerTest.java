@@ -223,6 +223,32 @@ class AdminListenerTest {
     }
 
     @Test
+    void clientsThatNeverFinishTheirRequestAreCutOffAndDoNotHoldTheListener() throws Exception {
+        List<java.net.Socket> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {  // more than the listener's threads
+                java.net.Socket socket = new java.net.Socket();
+                socket.connect(fixture.admin(), 10_000);
+                socket.setSoTimeout(20_000);
+                socket.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n".getBytes(
+                        java.nio.charset.StandardCharsets.US_ASCII));
+                slow.add(socket);
+            }
+            long start = System.nanoTime();
+            assertThat(fixture.get("health/live").statusCode()).isEqualTo(200);
+            for (java.net.Socket socket : slow) {
+                assertThat(closedByPeer(socket)).as("closed by the server").isTrue();
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(Duration.ofSeconds(AdminListener.MAX_REQUEST_SECONDS + 5));
+        } finally {
+            for (java.net.Socket socket : slow) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void anAdminAddressInUseIsAConfigErrorNamingTheKey() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Properties p = new Properties();
@@ -253,6 +279,15 @@ class AdminListenerTest {
     static void assertKicked(LineClient client) throws java.io.IOException {
         assertThat(AdminFixture.linesUntilEof(client))
                 .allMatch(line -> !line.startsWith("* BYE") || line.contains(AdminHandler.KICK_REASON));
+    }
+
+    /** @return whether the peer closed the connection (end of stream, or a reset: the request was left unread) */
+    private static boolean closedByPeer(java.net.Socket socket) throws java.io.IOException {
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (java.net.SocketException e) {
+            return e.getMessage() != null && e.getMessage().contains("reset");
+        }
     }
 
     private JsonNode sessions() {
