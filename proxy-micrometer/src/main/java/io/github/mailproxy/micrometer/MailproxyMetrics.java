@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ProxyServer server = ProxyServer.builder()
  *     .listen(ImapProtocol.plain(new InetSocketAddress("0.0.0.0", 143)))
  *     .passDb(passDb)
- *     .addSessionListener(new MailproxyMetrics(registry))
+ *     .addSessionListener(new MailproxyMetrics(registry).declare("imap"))
  *     .build();
  * }</pre>
  *
@@ -79,6 +79,26 @@ public final class MailproxyMetrics implements SessionListener {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
+    /**
+     * Registers the meters of protocols now rather than at their first event, so that a scrape shows
+     * them at zero from the start (a rate or an absence alert then has a series to read): the active
+     * sessions gauge, the PassDb timer, the relayed bytes, and the logins that are proxied, failed and
+     * failed temporarily.
+     *
+     * @param protocols the protocols of the server's listeners, such as {@code imap} and {@code pop3}
+     * @return this
+     */
+    public MailproxyMetrics declare(String... protocols) {
+        for (String protocol : protocols) {
+            ProtocolMeters m = meters(Objects.requireNonNull(protocol, "protocol"));
+            for (SessionEvent.Outcome o : new SessionEvent.Outcome[] {SessionEvent.Outcome.PROXIED,
+                SessionEvent.Outcome.AUTH_FAILED, SessionEvent.Outcome.TEMPORARY_FAILURE}) {
+                m.login(o);
+            }
+        }
+        return this;
+    }
+
     @Override
     public void sessionOpened(SessionInfo session) {
         meters(session.protocol()).active.incrementAndGet();
@@ -87,9 +107,7 @@ public final class MailproxyMetrics implements SessionListener {
     @Override
     public void loginDecided(LoginEvent event) {
         ProtocolMeters m = meters(event.protocol());
-        m.logins.computeIfAbsent(event.outcome(), o -> Counter.builder(LOGINS)
-                .description("Login decisions, one per decided login attempt")
-                .tags("protocol", m.protocol, "outcome", tag(o)).register(registry)).increment();
+        m.login(event.outcome()).increment();
         if (event.passDbLookup() != null) {
             m.passDbLookup.record(event.passDbLookup());
         }
@@ -164,6 +182,12 @@ public final class MailproxyMetrics implements SessionListener {
                     .description("PassDb lookups (a cache hit is none)").tag("protocol", protocol));
             bytesIn = relayed("in");
             bytesOut = relayed("out");
+        }
+
+        Counter login(SessionEvent.Outcome outcome) {
+            return logins.computeIfAbsent(outcome, o -> Counter.builder(LOGINS)
+                    .description("Login decisions, one per decided login attempt")
+                    .tags("protocol", protocol, "outcome", tag(o)).register(registry));
         }
 
         private Counter relayed(String direction) {

@@ -66,6 +66,22 @@ class MailproxyMetricsEventsTest {
     }
 
     @Test
+    void declaredProtocolsAreExportedAtZeroBeforeTheirFirstSession() {
+        assertThat(metrics.declare("imap", "pop3")).isSameAs(metrics);
+        for (String protocol : new String[] {"imap", "pop3"}) {
+            assertThat(registry.get("mailproxy.sessions.active").tag("protocol", protocol).gauge().value()).isZero();
+            assertThat(registry.get("mailproxy.logins").tags("protocol", protocol, "outcome", "proxied").counter()
+                    .count()).isZero();
+            assertThat(registry.get("mailproxy.logins").tags("protocol", protocol, "outcome", "auth_failed")
+                    .counter().count()).isZero();
+            assertThat(registry.get("mailproxy.passdb.lookup").tag("protocol", protocol).timer().count()).isZero();
+        }
+        metrics.loginDecided(new LoginEvent("s3", "imap", "u", CLIENT, Outcome.PROXIED, "h", BACKEND, null, null));
+        assertThat(registry.get("mailproxy.logins").tags("protocol", "imap", "outcome", "proxied").counter().count())
+                .isEqualTo(1);
+    }
+
+    @Test
     void refusalsAreCountedByProtocolAndCause() {
         metrics.connectionRefused("imap", RefusalCause.MAX_CONNECTIONS);
         metrics.connectionRefused("imap", RefusalCause.MAX_CONNECTIONS);

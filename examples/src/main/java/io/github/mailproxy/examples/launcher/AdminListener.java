@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * AdminListener admin = new AdminListener(new AdminConfig(new InetSocketAddress("127.0.0.1", 8080), token),
  *         Clock.systemUTC());
- * ProxyServer server = config.newServer(admin.sessionListeners());
+ * ProxyServer server = config.newServer(admin.sessionListeners("imap", "pop3"));
  * server.start();
  * admin.start(server);        // now serving; close() stops it
  * }</pre>
@@ -80,8 +80,12 @@ public final class AdminListener implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
     }
 
-    /** @return the listeners to add to the server's builder, so that the meters and the chart hear its sessions */
-    public SessionListener[] sessionListeners() {
+    /**
+     * @param protocols the protocols of the server's listeners, whose meters are shown at zero from the start
+     * @return the listeners to add to the server's builder, so that the meters and the chart hear its sessions
+     */
+    public SessionListener[] sessionListeners(String... protocols) {
+        metrics.declare(protocols);
         return new SessionListener[] {metrics, history};
     }
 

@@ -89,7 +89,9 @@ public final class Launcher {
             if (config.passDb() instanceof PooledJdbcPassDb jdbc) {
                 jdbc.checkConnection();
             }
-            server = admin == null ? config.newServer() : config.newServer(admin.sessionListeners());
+            server = admin == null ? config.newServer() : config.newServer(admin.sessionListeners(
+                    config.listeners().values().stream().map(l -> l.protocol().name()).distinct()
+                            .toArray(String[]::new)));
             server.start();
             if (admin != null) {
                 admin.start(server);

@@ -173,6 +173,9 @@ class AdminListenerTest {
 
     @Test
     void metricsAreThePrometheusTextOfTheLogins() throws Exception {
+        // the listener's protocol is declared: its series are there at zero before the first client
+        assertThat(sample("mailproxy_logins_total{outcome=\"proxied\",protocol=\"imap\"}")).isZero();
+        assertThat(sample("mailproxy_sessions_active{protocol=\"imap\"}")).isZero();
         try (LineClient dora = fixture.imapLogin("dora")) {
             LineClient failed = LineClient.connect(null,
                     new java.net.InetSocketAddress("127.0.0.1", fixture.proxy.server().port("imap")));
