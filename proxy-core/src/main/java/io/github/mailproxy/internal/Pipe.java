@@ -17,13 +17,24 @@ final class Pipe {
     private final BufferPool pool;
     /** Bytes read and not yet written, in read mode; owned by this pipe; null when idle. */
     private ByteBuffer buf;
-    long bytes;
+    /** Bytes relayed: written by the loop only, volatile for the session snapshots other threads take. */
+    volatile long bytes;
     boolean srcEof;
+    /** Sees every chunk read, or null. */
+    private final java.util.function.Consumer<ByteBuffer> watch;
 
     Pipe(Endpoint src, Endpoint dst, BufferPool pool) {
+        this(src, dst, pool, null);
+    }
+
+    /**
+     * @param watch sees every chunk read, before it is written (must not move its position), or null
+     */
+    Pipe(Endpoint src, Endpoint dst, BufferPool pool, java.util.function.Consumer<ByteBuffer> watch) {
         this.src = src;
         this.dst = dst;
         this.pool = pool;
+        this.watch = watch;
     }
 
     /**
@@ -39,6 +50,9 @@ final class Pipe {
         }
         bytes += leftover.remaining();
         buf = leftover;
+        if (watch != null) {
+            watch.accept(leftover);
+        }
     }
 
     /** @return whether bytes are held that {@code dst} has not taken yet */
@@ -73,6 +87,9 @@ final class Pipe {
             b.flip();
             bytes += n;
             buf = b;
+            if (watch != null) {
+                watch.accept(b);
+            }
             if (!drain()) {
                 return;
             }

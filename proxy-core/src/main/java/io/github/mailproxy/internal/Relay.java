@@ -14,6 +14,7 @@ final class Relay {
     private final Pipe c2b;
     private final Pipe b2c;
     private boolean ended;
+    private final io.github.mailproxy.spi.RelayWatch watch;
 
     /**
      * Starts relaying, beginning with input either side sent ahead (pipelined behind the login):
@@ -24,10 +25,23 @@ final class Relay {
      * @param pool    the loop's buffer pool
      */
     Relay(Endpoint client, Endpoint backend, BufferPool pool) {
+        this(client, backend, pool, null);
+    }
+
+    /**
+     * As {@link #Relay(Endpoint, Endpoint, BufferPool)}, with a watch that sees both directions.
+     *
+     * @param client  the client endpoint
+     * @param backend the logged-in backend endpoint
+     * @param pool    the loop's buffer pool
+     * @param watch   the protocol's watch of the stream, or null
+     */
+    Relay(Endpoint client, Endpoint backend, BufferPool pool, io.github.mailproxy.spi.RelayWatch watch) {
         this.client = client;
         this.backend = backend;
-        this.c2b = new Pipe(client, backend, pool);
-        this.b2c = new Pipe(backend, client, pool);
+        this.watch = watch;
+        this.c2b = new Pipe(client, backend, pool, watch == null ? null : watch::fromClient);
+        this.b2c = new Pipe(backend, client, pool, watch == null ? null : watch::fromBackend);
         adopt(c2b, client);
         adopt(b2c, backend);
         client.paused = false;
@@ -90,6 +104,22 @@ final class Relay {
         ended = true;
         client.wantRead = false;
         backend.wantRead = false;
+    }
+
+    /**
+     * Writes a line of the proxy's own to the client, if the stream to it is between two responses
+     * (nothing from the backend is held or unsent, and the watch says so).
+     *
+     * @param line the whole line
+     * @return whether it was queued
+     */
+    boolean tellClient(byte[] line) throws IOException {
+        if (watch == null || b2c.pending() || client.outputPending() || !watch.betweenResponses()) {
+            return false;
+        }
+        client.queue(line);
+        client.flushOut();
+        return true;
     }
 
     /** @return the backend endpoint, which the owner closes */

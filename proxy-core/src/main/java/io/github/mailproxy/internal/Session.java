@@ -147,7 +147,9 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
     /** Reports the login attempt just decided, if one is due. */
     void reportDecision() {
         SessionStatus.Attempt a = status.takeDecision(view.outcome());
-        if (a != null) {
+        if (a == null) {
+            status.attemptAbandoned();
+        } else {
             engine.loginDecided(new LoginEvent(id, protocol(), view.user(), view.clientAddress(), a.outcome(),
                     a.backendHost(), a.backendAddress(), a.passDbLookup(), a.backendLogin()));
         }
@@ -313,8 +315,33 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
                 }
                 close();
             }
-            case RELAY -> close();
+            case RELAY -> {
+                sayGoodbyeInRelay(text);
+                close();
+            }
             default -> closeNow();
+        }
+    }
+
+    private void sayGoodbyeInRelay(String reason) {
+        try {
+            String notice = handler.relayKickNotice(reason);
+            if (notice != null && !relay.tellClient(notice.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                LOG.debug("session {}: kicked in the middle of a response: closed without a notice", id);
+            }
+        } catch (IOException e) {
+            LOG.debug("session {}: kick notice not written: {}", id, e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: protocol handler failed on kick", id, e);
+        }
+    }
+
+    private io.github.mailproxy.spi.RelayWatch relayWatch() {
+        try {
+            return handler.relayWatch();
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: protocol handler failed to give a relay watch", id, e);
+            return null;
         }
     }
 
@@ -538,7 +565,7 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         view.loginSucceeded();
         cancelTimers();
         relayedBackend = backend.address();
-        relay = new Relay(client, backend.handOver(), loop.pool());
+        relay = new Relay(client, backend.handOver(), loop.pool(), relayWatch());
         status.state(SessionInfo.State.PROXYING);
         reportDecision();
         try {

@@ -61,6 +61,13 @@ final class SessionStatus {
         this.state = state;
     }
 
+    /** A login attempt ended without a decision (a cancelled SASL exchange): no longer authenticating. */
+    void attemptAbandoned() {
+        if (state == State.AUTHENTICATING) {
+            state = State.PRE_LOGIN;
+        }
+    }
+
     /** A login attempt asks the auth service: the attempt's timing starts afresh. */
     void authenticating() {
         if (state == State.PRE_LOGIN) {

@@ -57,6 +57,16 @@ public interface ClientHandler {
         return null;
     }
 
+    /**
+     * Called when the relay starts, if {@link #relayKickNotice} gives a notice: the watch that tells
+     * when the stream to the client is between two responses, where the notice may go.
+     *
+     * @return the watch, or null to close a kicked relayed session without a word
+     */
+    default RelayWatch relayWatch() {
+        return null;
+    }
+
     /** The session is closed, by either side; nothing more may be written. */
     default void onClosed() {
     }

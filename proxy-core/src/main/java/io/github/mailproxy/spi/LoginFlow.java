@@ -120,7 +120,8 @@ public final class LoginFlow {
 
         /**
          * A login attempt has ended without proxying and its reply is written: the core reports the
-         * decision to the session listeners. The default does nothing.
+         * decision to the session listeners (if the attempt got one: a cancelled SASL exchange has
+         * none). The default does nothing.
          */
         default void loginEnded() {
         }
@@ -305,11 +306,15 @@ public final class LoginFlow {
             decide(host.authorize(a.request(), a.result()), replies);
         } else if (step instanceof SaslStep.Cancelled) {
             idle(replies::saslCancelled);
+            host.loginEnded();
         } else if (step instanceof SaslStep.Failed f) {
             switch (f.reason()) {
                 case REFUSED -> refuse(replies);
                 case UNAVAILABLE -> unavailable(replies);
-                case MALFORMED, INITIAL_RESPONSE_NOT_ALLOWED -> idle(() -> replies.saslInvalid(f.reason()));
+                case MALFORMED, INITIAL_RESPONSE_NOT_ALLOWED -> {
+                    idle(() -> replies.saslInvalid(f.reason()));
+                    host.loginEnded();
+                }
             }
         }
     }

@@ -40,6 +40,8 @@ class AuthServiceTest {
     private final List<Runnable> delayed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicInteger lookups = new AtomicInteger();
+    /** The PassDb lookup times the service reported, on the loop. */
+    private final List<Duration> timed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean loginAllowed = true;
     private boolean trusted;
     private AuthService service;
@@ -57,7 +59,7 @@ class AuthServiceTest {
                 (protocol, cause) -> refusals.add(cause.name()), (executor, task, delay) -> {
                     delays.add(delay);
                     delayed.add(() -> executor.execute(task));
-                }, io.github.mailproxy.Ticker.systemTicker());
+                }, now::get);
         return service.client(new AuthService.Caller() {
             @Override
             public String sessionId() {
@@ -82,6 +84,11 @@ class AuthServiceTest {
             @Override
             public boolean open() {
                 return true;
+            }
+
+            @Override
+            public void passDbLookup(Duration took) {
+                timed.add(took);
             }
         });
     }
@@ -186,6 +193,47 @@ class AuthServiceTest {
         assertThat(result.status()).isEqualTo(PassDbResult.Status.TEMPORARY_FAILURE);
         assertThat(lookups).hasValue(0);
         assertThat(refusals).containsExactly("MAX_LOGINS_PER_IP");
+    }
+
+    /** A PassDb that takes 7 ms of the test's ticker. */
+    private PassDb slow() {
+        PassDb found = found();
+        return request -> {
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(7));
+            return found.lookup(request);
+        };
+    }
+
+    @Test
+    void aLookupIsTimedWithTheTickerAndReportedBeforeTheDecision() throws Exception {
+        AuthService.Client client = client(slow(), deciding(new AuthDecision.Local("alice")), Duration.ofSeconds(5));
+        List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        await(client.authenticate(login("pw")).thenRun(() -> order.add("decided " + timed)));
+
+        assertThat(order).containsExactly("decided [PT0.007S]");
+    }
+
+    @Test
+    void aCacheHitAsksNoPassDbAndReportsNoLookup() throws Exception {
+        AuthService.Client client = client(new AuthCache(io.github.mailproxy.AuthCacheSpec.maximumSize(10), slow()),
+                deciding(new AuthDecision.Local("alice")), Duration.ofSeconds(5));
+
+        await(client.authenticate(login("pw")));
+        await(client.lookup(login(null)));
+
+        assertThat(lookups).hasValue(1);
+        assertThat(timed).containsExactly(Duration.ofMillis(7));
+    }
+
+    @Test
+    void aLoginOverTheRateLimitReportsNoLookup() throws Exception {
+        loginAllowed = false;
+        AuthService.Client client = client(slow(), deciding(new AuthDecision.Local("alice")), Duration.ofSeconds(5));
+
+        await(client.authenticate(login("pw")));
+
+        assertThat(timed).isEmpty();
     }
 
     @Test

@@ -112,6 +112,11 @@ final class ImapClientHandler implements ClientHandler {
         return "* BYE " + reason + "\r\n";
     }
 
+    @Override
+    public io.github.mailproxy.spi.RelayWatch relayWatch() {
+        return new ImapRelayWatch();
+    }
+
     /** A connection limit is reached: RFC 5530's UNAVAILABLE in an untagged BYE, as greeting. */
     @Override
     public void onOverloaded() {
