@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -164,12 +163,12 @@ class ImapSessionRegistryTest {
 
     private SessionInfo sessionOf(RawImapClient client) {
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", client.localPort());
-        Optional<SessionInfo>[] found = new Optional[1];
-        Await.until("a session of " + address + " in " + server.sessions(), DEADLINE, () -> {
-            found[0] = server.sessions().stream().filter(s -> address.equals(s.clientAddress())).findFirst();
-            return found[0].isPresent();
+        java.util.concurrent.atomic.AtomicReference<SessionInfo> found = new java.util.concurrent.atomic.AtomicReference<>();
+        Await.until(() -> "a session of " + address + " in " + server.sessions(), DEADLINE, () -> {
+            server.sessions().stream().filter(s -> address.equals(s.clientAddress())).findFirst().ifPresent(found::set);
+            return found.get() != null;
         });
-        return found[0].get();
+        return found.get();
     }
 
     private SessionInfo awaitState(RawImapClient client, State state) {
@@ -277,11 +276,17 @@ class ImapSessionRegistryTest {
             alice.send("n NOOP\r\n");
             assertThat(alice.tagged("n")).startsWith("n OK");
 
-            // by the backend's address, as text: alice's PassDb named 127.0.0.1 and so did none else left
-            String aliceId = sessionOf(alice).id();
-            assertThat(server.kickBackend("127.0.0.1", "Backend maintenance")).isEqualTo(1);
-            assertThat(alice.readLine()).isEqualTo("* BYE Backend maintenance");
-            assertThat(awaitClose(aliceId).outcome()).isEqualTo(Outcome.KICKED);
+            // by the backend's address as text: alice's PassDb named it, carol's named localhost
+            try (RawImapClient carol2 = loggedIn("carol")) {
+                awaitState(carol2, State.PROXYING);
+                String aliceId = sessionOf(alice).id();
+                String carolId = sessionOf(carol2).id();
+                assertThat(server.kickBackend("127.0.0.1", "Backend maintenance")).isEqualTo(2);
+                assertThat(alice.readLine()).isEqualTo("* BYE Backend maintenance");
+                assertThat(carol2.readLine()).isEqualTo("* BYE Backend maintenance");
+                assertThat(awaitClose(aliceId).outcome()).isEqualTo(Outcome.KICKED);
+                assertThat(awaitClose(carolId).outcome()).isEqualTo(Outcome.KICKED);
+            }
 
             // before login, by id: the BYE as greeting-time goodbye
             String waitingId = sessionOf(waiting).id();

@@ -23,7 +23,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -135,13 +134,13 @@ class Pop3SessionRegistryTest {
     }
 
     private SessionInfo only(String user) {
-        Optional<SessionInfo>[] found = new Optional[1];
-        Await.until("a session of " + user + " in " + server.sessions(), DEADLINE, () -> {
-            found[0] = server.sessions().stream().filter(s -> user.equals(s.user()) && s.state() == State.PROXYING)
-                    .findFirst();
-            return found[0].isPresent();
+        java.util.concurrent.atomic.AtomicReference<SessionInfo> found = new java.util.concurrent.atomic.AtomicReference<>();
+        Await.until(() -> "a session of " + user + " in " + server.sessions(), DEADLINE, () -> {
+            server.sessions().stream().filter(s -> user.equals(s.user()) && s.state() == State.PROXYING)
+                    .findFirst().ifPresent(found::set);
+            return found.get() != null;
         });
-        return found[0].get();
+        return found.get();
     }
 
     private SessionEvent awaitClose(String id) {
