@@ -217,6 +217,15 @@ public final class ConfigKey<T> {
             "where LOGIN, PLAIN and USER/PASS are allowed (disable_plaintext_auth)",
             Parsers::plaintextAuth, option("plaintextAuth", ProxyServer.Builder::plaintextAuth));
 
+    /** Where the admin HTTP listener binds. */
+    public static final ConfigKey<InetSocketAddress> ADMIN_LISTEN = new ConfigKey<>("admin.listen", "host:port", "off",
+            "admin HTTP listener (loopback recommended): /metrics /sessions /kick /stats /health/live /health/ready /",
+            Parsers::listenAddress, null);
+    /** The admin listener's bearer token. */
+    public static final ConfigKey<String> ADMIN_TOKEN = new ConfigKey<>("admin.token", "text", "none",
+            "admin.listen: every request but the page needs Authorization: Bearer TEXT (401 otherwise)",
+            Parsers::text, null);
+
     /** The table, in the order of {@code --help}. */
     private static final List<ConfigKey<?>> VALUES = List.of(IMAP_LISTEN, IMAP_TLS, POP3_LISTEN, POP3_TLS, TLS_KEYSTORE,
             TLS_KEYSTORE_PASSWORD, TLS_SNI_KEYSTORES, TLS_RELOAD_INTERVAL, TLS_PROTOCOLS, PASSDB, PASSDB_STATIC, PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
@@ -226,7 +235,7 @@ public final class ConfigKey<T> {
             AUTH, AUTH_MASTER_USER, AUTH_MASTER_PASSWORD, AUTH_MASTER_STYLE, AUTH_MASTER_SEPARATOR, AUTH_MECHANISMS,
             AUTH_CACHE_SIZE, AUTH_CACHE_TTL, AUTH_FAILURE_DELAY, LOGIN_TIMEOUT, IDLE_TIMEOUT, BACKEND_TIMEOUT,
             BACKEND_TRUSTED, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MAX_LOGINS_PER_IP, LOGIN_TRUSTED_NETWORKS,
-            PLAINTEXT_AUTH);
+            PLAINTEXT_AUTH, ADMIN_LISTEN, ADMIN_TOKEN);
 
     private final String key;
     private final String form;

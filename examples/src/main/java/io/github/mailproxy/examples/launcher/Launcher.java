@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -83,14 +84,23 @@ public final class Launcher {
      */
     public static RunningProxy start(LauncherConfig config) {
         ProxyServer server = null;
+        AdminListener admin = config.admin().map(a -> new AdminListener(a, Clock.systemUTC())).orElse(null);
         try {
             if (config.passDb() instanceof PooledJdbcPassDb jdbc) {
                 jdbc.checkConnection();
             }
-            server = config.newServer();
+            server = admin == null ? config.newServer() : config.newServer(admin.sessionListeners(
+                    config.listeners().values().stream().map(l -> l.protocol().name()).distinct()
+                            .toArray(String[]::new)));
             server.start();
-            return new RunningProxy(server, config);
+            if (admin != null) {
+                admin.start(server);
+            }
+            return new RunningProxy(server, config, admin);
         } catch (RuntimeException e) {
+            if (admin != null) {
+                admin.close();
+            }
             if (server != null) {
                 server.close();
             }

@@ -6,6 +6,7 @@ import io.github.mailproxy.Listener;
 import io.github.mailproxy.PassDb;
 import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.ServerCertificates;
+import io.github.mailproxy.SessionListener;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -42,15 +43,22 @@ public final class LauncherConfig implements AutoCloseable {
     private final AuthCacheSpec authCache;
     private final Map<ConfigKey<?>, Object> options;
     private final ServerCertificates certificates;
+    private final AdminConfig admin;
 
     private LauncherConfig(ListenerConfig.Listeners listeners, PassDb passDb, AuthStrategy authStrategy,
-                           AuthCacheSpec authCache, Map<ConfigKey<?>, Object> options) {
+                           AuthCacheSpec authCache, Map<ConfigKey<?>, Object> options, AdminConfig admin) {
         this.listeners = Collections.unmodifiableMap(new LinkedHashMap<>(listeners.byKey()));
         this.certificates = listeners.certificates();
         this.passDb = Objects.requireNonNull(passDb, "passDb");
         this.authStrategy = Objects.requireNonNull(authStrategy, "authStrategy");
         this.authCache = authCache;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        this.admin = admin;
+    }
+
+    /** @return the admin listener's settings, or empty when {@code admin.listen} is absent (the default) */
+    public Optional<AdminConfig> admin() {
+        return Optional.ofNullable(admin);
     }
 
     /** @return the listeners by the key that configured them, in the table's order */
@@ -181,6 +189,7 @@ public final class LauncherConfig implements AutoCloseable {
         try {
             AuthStrategy strategy = AuthConfig.strategy(v);
             AuthCacheSpec cache = AuthConfig.cache(v);
+            AdminConfig admin = AdminConfig.parse(v);
             Map<ConfigKey<?>, Object> options = new LinkedHashMap<>();
             for (ConfigKey<?> key : ConfigKey.values()) {
                 Object value = key.option().isPresent() ? v.get(key) : null;
@@ -189,7 +198,7 @@ public final class LauncherConfig implements AutoCloseable {
                 }
             }
             // last: the only other part that holds resources (a JDBC pool) once made
-            return new LauncherConfig(listeners, PassDbConfig.parse(v), strategy, cache, options);
+            return new LauncherConfig(listeners, PassDbConfig.parse(v), strategy, cache, options, admin);
         } catch (RuntimeException e) {
             if (listeners.certificates() != null) {
                 listeners.certificates().close();
@@ -201,12 +210,16 @@ public final class LauncherConfig implements AutoCloseable {
     /**
      * Builds a server from this configuration; it is not started.
      *
+     * @param listeners session listeners besides the default log line (the admin listener's meters)
      * @return the server
      * @throws ConfigException if the server refuses the combination
      */
-    public ProxyServer newServer() {
+    public ProxyServer newServer(SessionListener... listeners) {
         ProxyServer.Builder builder = ProxyServer.builder();
-        listeners.values().forEach(builder::listen);
+        for (SessionListener listener : listeners) {
+            builder.addSessionListener(listener);
+        }
+        this.listeners.values().forEach(builder::listen);
         builder.passDb(passDb).authStrategy(authStrategy);
         if (authCache != null) {
             builder.authCache(authCache);

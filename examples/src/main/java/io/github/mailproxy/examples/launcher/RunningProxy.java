@@ -2,6 +2,7 @@ package io.github.mailproxy.examples.launcher;
 
 import io.github.mailproxy.ProxyServer;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A proxy the launcher started, with what it owns besides the server (a JDBC pool).
@@ -16,10 +17,12 @@ public final class RunningProxy implements AutoCloseable {
 
     private final ProxyServer server;
     private final LauncherConfig config;
+    private final AdminListener admin;
 
-    RunningProxy(ProxyServer server, LauncherConfig config) {
+    RunningProxy(ProxyServer server, LauncherConfig config, AdminListener admin) {
         this.server = Objects.requireNonNull(server, "server");
         this.config = Objects.requireNonNull(config, "config");
+        this.admin = admin;
     }
 
     /** @return the running server */
@@ -32,13 +35,27 @@ public final class RunningProxy implements AutoCloseable {
         return config;
     }
 
-    /** Closes the server, then the PassDb's resources. */
+    /** @return the admin listener, or empty without {@code admin.listen} */
+    public Optional<AdminListener> admin() {
+        return Optional.ofNullable(admin);
+    }
+
+    /**
+     * Closes the server, then the admin listener (which answers {@code /health/ready} with 503 while the
+     * server drains), then the PassDb's resources.
+     */
     @Override
     public void close() {
         try {
             server.close();
         } finally {
-            config.close();
+            try {
+                if (admin != null) {
+                    admin.close();
+                }
+            } finally {
+                config.close();
+            }
         }
     }
 }
