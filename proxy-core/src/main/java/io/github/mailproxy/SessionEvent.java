@@ -36,6 +36,8 @@ public record SessionEvent(String sessionId, String protocol, String user, InetS
         /** The login timeout expired. */
         TIMEOUT,
         /** The server shut down. */
-        SHUTDOWN
+        SHUTDOWN,
+        /** Logged in and served by the embedding application's {@link LocalSessionHandler} until it closed. */
+        LOCAL
     }
 }

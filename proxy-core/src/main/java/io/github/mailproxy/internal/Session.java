@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Session implements BackendConnector.Owner {
 
-    private enum State { TLS_ACCEPT, PRELOGIN, RELAY, CLOSING, CLOSED }
+    private enum State { TLS_ACCEPT, PRELOGIN, RELAY, LOCAL, CLOSING, CLOSED }
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -46,6 +46,9 @@ final class Session implements BackendConnector.Owner {
     private InetSocketAddress relayedBackend;
 
     private boolean relayRequested;
+    /** The login flow has handed the session to the local handler: user and tag, until the handler call returns. */
+    private String[] localRequested;
+    private LocalLink local;
     private final LoginTimeouts timeouts;
     private EventLoop.Timer closeTimer;
 
@@ -134,7 +137,7 @@ final class Session implements BackendConnector.Owner {
 
     /** @return whether the session is logging in or relaying: the phases that read */
     boolean reading() {
-        return state == State.PRELOGIN || state == State.RELAY;
+        return state == State.PRELOGIN || state == State.RELAY || state == State.LOCAL;
     }
 
     /** @return whether the client has not logged in yet (or is in its implicit TLS handshake) */
@@ -149,7 +152,7 @@ final class Session implements BackendConnector.Owner {
 
     /** @return whether client input may be handed to the handler now */
     boolean inputWanted() {
-        return state == State.PRELOGIN && !tls.requested() && !relayRequested;
+        return state == State.PRELOGIN && !tls.requested() && !relayRequested && localRequested == null;
     }
 
     /** @return whether a STARTTLS handshake waits for the replies before it to be written */
@@ -214,15 +217,31 @@ final class Session implements BackendConnector.Owner {
         }
     }
 
+    /**
+     * Hands the logged-in client to the server's local handler for its protocol, once the handler
+     * call in progress returns.
+     *
+     * @param user the authenticated user
+     * @param tag  the login command's tag, or null
+     */
+    void startLocal(String user, String tag) {
+        localRequested = new String[] {user, tag};
+        if (!reader.dispatching()) {
+            afterDispatch();
+        }
+    }
+
     /** Closes the session once everything queued for the client is written. */
     void close() {
         if (state == State.CLOSED || state == State.CLOSING) {
             return;
         }
-        if (state != State.RELAY) {
-            backend.close();
-        } else {
+        if (state == State.RELAY) {
             relay.end();
+        } else if (state == State.LOCAL) {
+            local.end();
+        } else {
+            backend.close();
         }
         state = State.CLOSING;
         client.wantRead = false;
@@ -249,8 +268,8 @@ final class Session implements BackendConnector.Owner {
                 LOG.warn("session {}: protocol handler failed on shutdown", id, e);
             }
             close();
-        } else if (state != State.RELAY) {
-            // relayed sessions go on until the shutdown deadline (flushAndClose)
+        } else if (state != State.RELAY && state != State.LOCAL) {
+            // relayed and local sessions go on until the shutdown deadline (flushAndClose)
             view.outcome(Outcome.SHUTDOWN);
             closeNow();
         }
@@ -258,7 +277,7 @@ final class Session implements BackendConnector.Owner {
 
     /** The shutdown deadline has passed: write what was already read to its other side, then close. */
     void flushAndClose() {
-        if (state == State.RELAY) {
+        if (state == State.RELAY || state == State.LOCAL) {
             view.outcome(Outcome.SHUTDOWN);  // cut by the server, not ended by either side
         }
         if (relay != null && state != State.CLOSED) {
@@ -345,12 +364,17 @@ final class Session implements BackendConnector.Owner {
                 }
             }
             case PRELOGIN -> reader.read(ep);
+            case LOCAL -> local.readable();
             default -> ep.wantRead = false;
         }
     }
 
     @Override
     public void readBuffered(Endpoint ep) throws IOException {
+        if (state == State.LOCAL) {
+            local.readable();
+            return;
+        }
         reader.read(ep);
     }
 
@@ -368,6 +392,8 @@ final class Session implements BackendConnector.Owner {
             }
         } else if (ep.flushOut() && tls.requested() && ep == client) {
             beginTls();
+        } else if (state == State.LOCAL) {
+            local.written();
         }
         if (state == State.CLOSING && !pendingOutput()) {
             closeNow();
@@ -413,6 +439,10 @@ final class Session implements BackendConnector.Owner {
         if (relayRequested) {
             relayRequested = false;
             startRelayNow();
+        } else if (localRequested != null) {
+            String[] login = localRequested;
+            localRequested = null;
+            startLocalNow(login[0], login[1]);
         } else if (tls.requested()) {
             // RFC 3207 section 4.2 / RFC 2595: nothing sent before the handshake may be used after it
             client.dropInput();
@@ -470,6 +500,27 @@ final class Session implements BackendConnector.Owner {
         afterEvent();
     }
 
+    // ---- local ----
+
+    private void startLocalNow(String user, String tag) {
+        state = State.LOCAL;
+        view.loginSucceeded();
+        cancelTimers();
+        local = new LocalLink(this, client, view, user, tag);
+        try {
+            local.start(engine.config().localHandlers().get(protocol()));
+        } catch (IOException e) {
+            LOG.debug("session {}: local session failed at start: {}", id, e.toString());
+            closeNow();
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("session {}: local handler failed", id, e);
+            closeNow();
+            return;
+        }
+        afterEvent();
+    }
+
     /** One side ended: write what is pending to the other, then close both. */
     private void relayEnded() {
         if (state != State.RELAY) {
@@ -508,6 +559,13 @@ final class Session implements BackendConnector.Owner {
         client.close();
         backend.close();
         engine.sessionClosed(this, loop);
+        if (local != null) {
+            try {
+                local.closed();
+            } catch (RuntimeException e) {
+                LOG.warn("session {}: local handler failed on close", id, e);
+            }
+        }
         try {
             if (handler != null) {
                 handler.onClosed();
@@ -515,8 +573,9 @@ final class Session implements BackendConnector.Owner {
         } catch (RuntimeException e) {
             LOG.warn("session {}: protocol handler failed on close", id, e);
         }
-        view.reportClosed(backendAddress, relay != null, relay == null ? 0 : relay.clientBytes(),
-                relay == null ? 0 : relay.backendBytes(), Duration.ofNanos(System.nanoTime() - startNanos));
+        long fromClient = relay != null ? relay.clientBytes() : local != null ? local.fromClient() : 0;
+        long toClient = relay != null ? relay.backendBytes() : local != null ? local.toClient() : 0;
+        view.reportClosed(backendAddress, relay != null, fromClient, toClient, Duration.ofNanos(System.nanoTime() - startNanos));
     }
 
     @Override
