@@ -60,6 +60,21 @@ public final class LineClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts TLS on this connection (after the server's STARTTLS/STLS go-ahead); this client is not
+     * used afterwards.
+     *
+     * @param tls trusts the proxy's test certificate
+     * @return a client over the encrypted connection
+     * @throws IOException if the handshake fails
+     */
+    public LineClient startTls(javax.net.ssl.SSLContext tls) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(socket, "localhost", socket.getPort(), true);
+        s.startHandshake();
+        return new LineClient(s);
+    }
+
     /** @return the socket's input, for bytes that are not lines (read lines through this client only before) */
     public InputStream input() {
         return in;
