@@ -151,6 +151,56 @@ class ImapLocalSessionTest {
         assertThat(event().outcome()).isEqualTo(SessionEvent.Outcome.SHUTDOWN);
     }
 
+    @Test
+    void theNonBlockingSessionIsUsedOnItsLoopOnlyAndClosesFromThere() throws Exception {
+        AtomicReference<LocalSession> local = new AtomicReference<>();
+        CountDownLatch closed = new CountDownLatch(1);
+        server = ProxyServer.builder().listen(ImapProtocol.plain(LOOPBACK)).passDb(StaticPassDb.parse("password={PLAIN}pw"))
+                .localHandler(ImapProtocol.NAME, session -> {
+                    local.set(session);
+                    return new LocalSession.Receiver() {
+                        @Override
+                        public void onInput(java.nio.ByteBuffer input) {
+                            // leaves it unconsumed: held, the client is read no more
+                        }
+
+                        @Override
+                        public void onClosed() {
+                            closed.countDown();
+                        }
+                    };
+                }).sessionListener(events::add).build().start();
+        try (LineClient c = LineClient.connect(null, proxy())) {
+            c.line();
+            assertThat(c.command("a LOGIN bob pw")).isEqualTo("a OK Logged in");
+            LocalSession session = local.get();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.write(java.nio.ByteBuffer.allocate(1)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("loop().execute");
+            session.loop().execute(() -> {
+                session.write(java.nio.ByteBuffer.wrap("* BYE from the loop\r\n".getBytes(StandardCharsets.US_ASCII)));
+                session.close();
+            });
+            assertThat(c.line()).isEqualTo("* BYE from the loop");
+            assertThat(c.line()).isNull();
+        }
+        assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(event().outcome()).isEqualTo(SessionEvent.Outcome.LOCAL);
+    }
+
+    @Test
+    void aSessionTheExecutorRejectsIsClosedAndLogged() throws Exception {
+        server = ProxyServer.builder().listen(ImapProtocol.plain(LOOPBACK)).passDb(StaticPassDb.parse("password={PLAIN}pw"))
+                .localHandler(ImapProtocol.NAME, LocalStreams.handler(List.of(), task -> {
+                    throw new java.util.concurrent.RejectedExecutionException("full");
+                }, echo)).build().start();
+        try (LogCapture log = new LogCapture(); LineClient c = LineClient.connect(null, proxy())) {
+            c.line();
+            assertThat(c.command("a LOGIN bob pw")).isEqualTo("a OK Logged in");
+            assertThat(c.line()).isNull();
+            assertThat(log.text()).contains("msg=\"local session refused: the executor is full\"");
+        }
+    }
+
     /** A copying server: 32 MiB each way at once arrive byte for byte. */
     @Test
     void largeTransfersBothWaysAreByteExact() throws Exception {
