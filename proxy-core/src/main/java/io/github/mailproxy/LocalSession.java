@@ -69,7 +69,8 @@ public interface LocalSession {
      * @param bytes the bytes from position to limit; its position moves to the limit; not kept
      * @return true while less than {@link #OUTPUT_HIGH_WATER} bytes wait to be sent; false when the
      *         client does not read fast enough: write more only after {@link Receiver#onWritable()}.
-     *         Always false once the session is closing
+     *         Always false once the session is closing; a handler that goes on writing while more than 16 times
+     *         {@link #OUTPUT_HIGH_WATER} wait is closed, and the log says why (one large write is fine)
      * @throws IllegalStateException if not called on the session's loop
      */
     boolean write(ByteBuffer bytes);

@@ -18,6 +18,9 @@ import java.util.concurrent.Executor;
 final class LocalLink implements LocalSession {
 
     private static final int READS_PER_EVENT = 16;
+    /** Unsent output past which a handler that goes on writing after {@code false} is cut off. */
+    static final int OUTPUT_LIMIT = 16 * OUTPUT_HIGH_WATER;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalLink.class);
 
     private final Session session;
     private final Endpoint client;
@@ -156,6 +159,12 @@ final class LocalLink implements LocalSession {
         bytes.get(copy);
         if (ended || copy.length == 0) {
             return !ended;
+        }
+        if (client.unsentBytes() > OUTPUT_LIMIT) {
+            LOG.warn("session={} msg=\"local handler ignores back-pressure; session closed\" unsent={}", id,
+                    client.unsentBytes());
+            session.close();
+            return false;
         }
         toClient += copy.length;
         session.write(copy);

@@ -46,8 +46,11 @@ final class Session implements BackendConnector.Owner {
     private InetSocketAddress relayedBackend;
 
     private boolean relayRequested;
-    /** The login flow has handed the session to the local handler: user and tag, until the handler call returns. */
-    private String[] localRequested;
+    /** A local login the flow asked for during a handler call, started when the call returns. */
+    private record LocalLogin(String user, String tag) {
+    }
+
+    private LocalLogin localRequested;
     private LocalLink local;
     private final LoginTimeouts timeouts;
     private EventLoop.Timer closeTimer;
@@ -225,7 +228,7 @@ final class Session implements BackendConnector.Owner {
      * @param tag  the login command's tag, or null
      */
     void startLocal(String user, String tag) {
-        localRequested = new String[] {user, tag};
+        localRequested = new LocalLogin(user, tag);
         if (!reader.dispatching()) {
             afterDispatch();
         }
@@ -279,6 +282,13 @@ final class Session implements BackendConnector.Owner {
     void flushAndClose() {
         if (state == State.RELAY || state == State.LOCAL) {
             view.outcome(Outcome.SHUTDOWN);  // cut by the server, not ended by either side
+        }
+        if (local != null && state != State.CLOSED) {
+            try {
+                client.flushOut();  // what the application wrote last, as far as the socket takes it now
+            } catch (IOException e) {
+                LOG.debug("session {}: last flush failed: {}", id, e.toString());
+            }
         }
         if (relay != null && state != State.CLOSED) {
             try {
@@ -440,9 +450,9 @@ final class Session implements BackendConnector.Owner {
             relayRequested = false;
             startRelayNow();
         } else if (localRequested != null) {
-            String[] login = localRequested;
+            LocalLogin login = localRequested;
             localRequested = null;
-            startLocalNow(login[0], login[1]);
+            startLocalNow(login.user(), login.tag());
         } else if (tls.requested()) {
             // RFC 3207 section 4.2 / RFC 2595: nothing sent before the handshake may be used after it
             client.dropInput();

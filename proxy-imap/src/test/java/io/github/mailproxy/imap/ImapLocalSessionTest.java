@@ -188,6 +188,34 @@ class ImapLocalSessionTest {
     }
 
     @Test
+    void aNonBlockingHandlerThatIgnoresBackPressureIsCutOff() throws Exception {
+        server = ProxyServer.builder().listen(ImapProtocol.plain(LOOPBACK)).passDb(StaticPassDb.parse("password={PLAIN}pw"))
+                .localHandler(ImapProtocol.NAME, session -> new LocalSession.Receiver() {
+                    @Override
+                    public void onInput(java.nio.ByteBuffer input) {
+                        input.position(input.limit());
+                        for (int i = 0; i < 160; i++) {
+                            session.write(java.nio.ByteBuffer.allocate(64 * 1024));  // false ignored
+                        }
+                    }
+
+                    @Override
+                    public void onClosed() {
+                    }
+                }).build().start();
+        try (LogCapture log = new LogCapture(); LineClient c = LineClient.connect(null, proxy())) {
+            c.socket().setReceiveBufferSize(64 * 1024);
+            c.line();
+            assertThat(c.command("a LOGIN bob pw")).isEqualTo("a OK Logged in");
+            c.send("go\r\n");
+            Await.until("the cut-off is logged", Duration.ofSeconds(10),
+                    () -> log.text().contains("msg=\"local handler ignores back-pressure; session closed\""));
+            long read = c.input().transferTo(OutputStream.nullOutputStream());
+            assertThat(read).as("sent what was queued, then closed").isLessThan(160L * 64 * 1024);
+        }
+    }
+
+    @Test
     void aSessionTheExecutorRejectsIsClosedAndLogged() throws Exception {
         server = ProxyServer.builder().listen(ImapProtocol.plain(LOOPBACK)).passDb(StaticPassDb.parse("password={PLAIN}pw"))
                 .localHandler(ImapProtocol.NAME, LocalStreams.handler(List.of(), task -> {
