@@ -173,6 +173,8 @@ class ImapLocalSessionTest {
         try (LineClient c = LineClient.connect(null, proxy())) {
             c.line();
             assertThat(c.command("a LOGIN bob pw")).isEqualTo("a OK Logged in");
+            // the reply is queued before the hand-over, so the client may read it first
+            Await.until("the hand-over", Duration.ofSeconds(10), () -> local.get() != null);
             LocalSession session = local.get();
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.write(java.nio.ByteBuffer.allocate(1)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("loop().execute");
