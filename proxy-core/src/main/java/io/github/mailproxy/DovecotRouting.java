@@ -2,9 +2,6 @@ package io.github.mailproxy;
 
 import io.github.mailproxy.AuthDecision.Failure;
 import io.github.mailproxy.internal.Text;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -12,7 +9,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,10 +53,9 @@ import org.slf4j.LoggerFactory;
  *       {@code any-cert} of either skips the certificate check. {@code proxy_timeout} (seconds) bounds
  *       connecting and logging in. {@code proxy_not_trusted} keeps the client's address from the backend
  *       (no IMAP {@code ID}, no POP3 {@code XCLIENT}).</li>
- *   <li>{@code proxy_maybe} whose host is an address literal equal to the address the client connected to,
- *       and whose port is absent or the one the client connected to: the user is local
- *       ({@link AuthDecision.Local}), as Dovecot serves such users itself. Host names are not resolved
- *       here; one that leads back to this proxy is caught on connecting, as a proxy loop.</li>
+ *   <li>{@code proxy_maybe} routes as {@code proxy} here; the server then makes the decision
+ *       {@link AuthDecision.Local}, as Dovecot serves such users itself, when the host is one of its own
+ *       addresses (see {@link ProxyServer.Builder#proxySelf(String...)}), for every strategy alike.</li>
  *   <li>{@code proxy} without a host, a {@code port} that is not a number from 0 to 65535: a temporary
  *       failure, logged (the PassDb is misconfigured; the client is told to retry later).</li>
  *   <li>A host without {@code proxy}: a login referral to it (IMAP, RFC 2221), with {@code reason}.</li>
@@ -77,7 +72,6 @@ import org.slf4j.LoggerFactory;
 public final class DovecotRouting {
 
     private static final Logger LOG = LoggerFactory.getLogger(DovecotRouting.class);
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private DovecotRouting() {
     }
@@ -162,11 +156,6 @@ public final class DovecotRouting {
             boolean anyCert = "any-cert".equalsIgnoreCase(ssl) || "any-cert".equalsIgnoreCase(starttls);
             TlsMode tls = enabled(ssl) ? TlsMode.IMPLICIT : enabled(starttls) ? TlsMode.STARTTLS : TlsMode.PLAIN;
             List<String> hosts = Arrays.stream(host.trim().split("[\\s,]+")).filter(h -> !h.isEmpty()).toList();
-            if (!result.flag(PassDbResult.PROXY) && isThisServer(hosts, port, request.localAddress())) {
-                LOG.info("session={} msg=\"proxy_maybe: user is local, no local handler\" host={}",
-                        request.sessionId(), Text.logValue(host.trim()));
-                return new AuthDecision.Local(request.user());
-            }
             BackendCredentials login = credentials.apply(destUser);
             if (login == null) {
                 return new AuthDecision.Reject(Failure.TEMPORARY, null);
@@ -208,36 +197,6 @@ public final class DovecotRouting {
                 renamed ? destUser.getBytes(StandardCharsets.UTF_8) : request.userBytes(),
                 pass == null ? request.password() : pass,
                 pass == null ? request.passwordBytes() : pass.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Dovecot's {@code proxy_maybe} test: the host is the address the client connected to, and the port
-     * is unset or the one it connected to. Only address literals are compared (no lookups here); a
-     * host name that leads back to this proxy is caught when connecting, as a proxy loop.
-     */
-    private static boolean isThisServer(List<String> hosts, int port, InetSocketAddress local) {
-        if (local == null || local.getAddress() == null || (port != 0 && port != local.getPort())) {
-            return false;
-        }
-        for (String h : hosts) {
-            String literal = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-            String text;
-            if (IPV4.matcher(literal).matches()) {
-                text = literal;
-            } else if (literal.indexOf(':') >= 0) {
-                text = "[" + literal + "]";  // bracketed, an invalid IPv6 literal is an error, never a lookup
-            } else {
-                continue;
-            }
-            try {
-                if (InetAddress.getByName(text).equals(local.getAddress())) {
-                    return true;
-                }
-            } catch (UnknownHostException e) {
-                // not an address after all: cannot be this server
-            }
-        }
-        return false;
     }
 
     private static boolean enabled(String value) {

@@ -12,8 +12,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -325,6 +327,8 @@ public final class ProxyServer implements AutoCloseable {
         private NetworkList loginTrustedNetworks = NetworkList.empty();
         private int maxPendingOutput = DEFAULT_MAX_PENDING_OUTPUT;
         private int passDbThreads = DEFAULT_PASSDB_THREADS;
+        private final Map<String, LocalSessionHandler> localHandlers;
+        private NetworkList proxySelf = NetworkList.empty();
         /** Options given a value, here or on the server this builder copies: derived defaults skip them. */
         private final Set<String> given;
         /** Options set on this builder, each at most once. */
@@ -333,6 +337,7 @@ public final class ProxyServer implements AutoCloseable {
         private Builder() {
             listeners = new ArrayList<>();
             moreSessionListeners = new ArrayList<>();
+            localHandlers = new LinkedHashMap<>();
             given = new LinkedHashSet<>();
         }
 
@@ -368,6 +373,8 @@ public final class ProxyServer implements AutoCloseable {
             loginTrustedNetworks = from.loginTrustedNetworks;
             maxPendingOutput = from.maxPendingOutput;
             passDbThreads = from.passDbThreads;
+            localHandlers = new LinkedHashMap<>(from.localHandlers);
+            proxySelf = from.proxySelf;
             given = new LinkedHashSet<>(from.given);
         }
 
@@ -824,11 +831,63 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         /**
+         * Serves the users of one protocol that the auth strategy keeps here ({@link AuthDecision.Local},
+         * such as {@code proxy_maybe} to this server) in the application: the proxy answers the login and
+         * hands the logged-in session to the handler (see {@link LocalSessionHandler}; for servers on
+         * blocking streams, {@link LocalStreams}). Without a handler, such a login fails temporarily.
+         *
+         * <pre>{@code
+         * builder.localHandler("imap", LocalStreams.handler(List.of("IMAP4rev1"), executor, myImapServer));
+         * }</pre>
+         *
+         * @param protocol the protocol's name, {@code imap} or {@code pop3}; a listener of it is needed
+         * @param handler  serves its local sessions
+         * @return this builder
+         * @throws NullPointerException  if an argument is null
+         * @throws IllegalStateException if the protocol already has a handler
+         */
+        public Builder localHandler(String protocol, LocalSessionHandler handler) {
+            Objects.requireNonNull(protocol, "protocol");
+            Objects.requireNonNull(handler, "handler");
+            if (localHandlers.putIfAbsent(protocol, handler) != null) {
+                throw new IllegalStateException("localHandler: already set for " + protocol);
+            }
+            return this;
+        }
+
+        /**
+         * This server's other addresses, for {@code proxy_maybe} (Dovecot's {@code auth_proxy_self}): a
+         * user whose {@code host} (an address literal) is one of these, on any port, or one of this
+         * server's listening addresses, on a listener's port or no port, is served here by the
+         * {@link #localHandler local handler} instead of proxied. Needed when clients reach the server
+         * through an address it does not listen on (NAT, a load balancer, a virtual IP). Host names are
+         * not resolved for this test; one that leads back here is refused on connecting, as a proxy loop.
+         *
+         * @param addresses addresses or networks such as {@code 10.0.0.5} or {@code 2001:db8::/64}
+         * @return this builder
+         * @throws NullPointerException     if {@code addresses} or an entry is null
+         * @throws IllegalArgumentException if an entry is not an address or network
+         * @throws IllegalStateException    if already set
+         */
+        public Builder proxySelf(String... addresses) {
+            requireUnset("proxySelf");
+            NetworkList self;
+            try {
+                self = NetworkList.parse(List.of(addresses));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("proxySelf: " + e.getMessage(), e);
+            }
+            this.proxySelf = set("proxySelf", self);
+            return this;
+        }
+
+        /**
          * Checks the options together and builds a server, not yet started. The rules, each with
          * its message naming the options at fault:
          * <ul>
          *   <li>at least one listener, and a PassDb;</li>
          *   <li>no two listeners on one address (port 0 excepted);</li>
+         *   <li>every protocol with a {@link #localHandler local handler} has a listener;</li>
          *   <li>every TLS protocol of {@link #tlsProtocols(String...)} is supported by this JVM;</li>
          *   <li>every TLS listener's {@link SSLContext} holds a server key and certificate and speaks
          *       one of the TLS protocols: a TLS handshake with it, in memory, must succeed (a context
@@ -851,6 +910,11 @@ public final class ProxyServer implements AutoCloseable {
                 throw new IllegalStateException("passDb: a PassDb is needed");
             }
             checkDistinctAddresses();
+            for (String protocol : localHandlers.keySet()) {
+                if (listeners.stream().noneMatch(l -> l.protocol().name().equals(protocol))) {
+                    throw new IllegalStateException("localHandler: no listener for protocol " + protocol);
+                }
+            }
             checkTimeouts();
             checkTls();
             return new ProxyServer(new Builder(this), engineConfig());
@@ -890,7 +954,9 @@ public final class ProxyServer implements AutoCloseable {
                     loginTrustedNetworks,
                     maxPendingOutput,
                     ticker,
-                    passDbThreads);
+                    passDbThreads,
+                    Map.copyOf(localHandlers),
+                    proxySelf);
         }
 
         /** @return a timeout that runs inside the login timeout: as given, or its default capped by it */

@@ -41,6 +41,8 @@ public record SessionEvent(String sessionId, String protocol, String user, InetS
          * An operator ended the session ({@link ProxyServer#kickUser}, {@link ProxyServer#kickBackend},
          * {@link ProxyServer#kickSession}).
          */
-        KICKED
+        KICKED,
+        /** Logged in and served by the embedding application's {@link LocalSessionHandler} until it closed. */
+        LOCAL
     }
 }

@@ -241,6 +241,18 @@ class ProxyServerBuilderTest {
         minimal().loginTimeout(Duration.ofSeconds(10)).idleTimeout(Duration.ofSeconds(10)).build();
     }
 
+    @Test
+    void aLocalHandlerIsForAProtocolWithAListenerOnceAndProxySelfTakesAddressesOnly() {
+        LocalSessionHandler handler = session -> null;
+        assertThatThrownBy(() -> minimal().localHandler("line", handler).localHandler("line", handler))
+                .isInstanceOf(IllegalStateException.class).hasMessage("localHandler: already set for line");
+        assertThatThrownBy(() -> minimal().localHandler("pop3", handler).build())
+                .isInstanceOf(IllegalStateException.class).hasMessage("localHandler: no listener for protocol pop3");
+        assertThatThrownBy(() -> minimal().proxySelf("imap.example.org"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("proxySelf: not an IP address");
+        minimal().localHandler("line", handler).proxySelf("10.0.0.1", "2001:db8::/64").build();
+    }
+
     // ---- toBuilder ----
 
     @Test
@@ -275,7 +287,9 @@ class ProxyServerBuilderTest {
                 .backendSslContext(TestTls.serverContext())
                 .loginTrustedNetworks("10.0.0.0/8")
                 .maxPendingOutput(4096)
-                .passDbThreads(3);
+                .passDbThreads(3)
+                .localHandler("line", session -> null)
+                .proxySelf("192.0.2.1");
         ProxyServer server = original.build();
 
         ProxyServer.Builder copy = server.toBuilder();

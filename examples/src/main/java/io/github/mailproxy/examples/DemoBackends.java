@@ -100,13 +100,13 @@ final class DemoBackends implements AutoCloseable {
         }
     }
 
-    private static MimeMessage message(String to, String subject) {
+    static MimeMessage message(String to, String subject) {
         try {
             MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
             message.setFrom(new InternetAddress("demo@example.org"));
             message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
             message.setSubject(subject);
-            message.setText("This message sits on a GreenMail backend; you are reading it through mailproxy.\r\n");
+            message.setText("This message sits in a GreenMail mailbox; you are reading it through mailproxy.\r\n");
             message.saveChanges();
             return message;
         } catch (MessagingException e) {

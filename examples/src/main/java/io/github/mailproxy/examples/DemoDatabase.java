@@ -11,7 +11,9 @@ import org.h2.jdbcx.JdbcDataSource;
 
 /**
  * The demo's passdb: an in-memory H2 database holding the seed's {@code proxy} table, one row per
- * demo user.
+ * demo user, with a {@code password} column for the users of this node: Dovecot's {@code proxy_maybe}
+ * setup, where one query serves users proxied elsewhere (no password: their backend checks it) and
+ * users served here (a password hash the proxy checks).
  *
  * <p>H2, like PostgreSQL, reads a bare {@code user} in an expression as the function CURRENT_USER
  * (even with {@code NON_KEYWORDS=USER}), so the column is quoted here and in {@link #QUERY}; on
@@ -23,8 +25,12 @@ final class DemoDatabase implements AutoCloseable {
     /** The seed's password query, as Dovecot's documentation writes it (MariaDB, MySQL). */
     static final String SEED_QUERY = "SELECT NULL AS password, host, destuser, 'Y' AS proxy FROM proxy WHERE user = '%u'";
 
-    /** The seed's query with the {@code user} column quoted, as H2 and PostgreSQL need it. */
-    static final String QUERY = SEED_QUERY.replace("WHERE user", "WHERE \"user\"");
+    /**
+     * The demo's query: the seed's, with the password column and {@code proxy_maybe} in place of
+     * {@code proxy}, and the {@code user} column quoted, as H2 and PostgreSQL need it.
+     */
+    static final String QUERY = SEED_QUERY.replace("NULL AS password", "password").replace("'Y' AS proxy", "'Y' AS proxy_maybe")
+            .replace("WHERE user", "WHERE \"user\"");
 
     /** The seed's table, with {@code user} quoted for H2. */
     private static final String CREATE_TABLE = """
@@ -32,6 +38,7 @@ final class DemoDatabase implements AutoCloseable {
               "user" varchar(255) NOT NULL,
               host varchar(16) default NULL,
               destuser varchar(255) NOT NULL default '',
+              password varchar(255) default NULL,
               PRIMARY KEY ("user")
             )""";
 
@@ -54,11 +61,12 @@ final class DemoDatabase implements AutoCloseable {
         ds.setUser("sa");
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute(CREATE_TABLE);
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO proxy VALUES (?, ?, ?)")) {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO proxy VALUES (?, ?, ?, ?)")) {
                 for (Demo.User user : users) {
                     insert.setString(1, user.login());
                     insert.setString(2, user.host());
                     insert.setString(3, user.destuser());
+                    insert.setString(4, user.local() ? sha256(user.password()) : null);
                     insert.executeUpdate();
                 }
             }
@@ -66,6 +74,17 @@ final class DemoDatabase implements AutoCloseable {
             throw new IllegalStateException("cannot create the demo database", e);
         }
         return new DemoDatabase(ds);
+    }
+
+    /** Dovecot's {@code {SHA256}} scheme: the digest in base64 (a real server would use a salted, slow one). */
+    private static String sha256(String password) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "{SHA256}" + java.util.Base64.getEncoder().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
     }
 
     /** @return where the passdb connects */

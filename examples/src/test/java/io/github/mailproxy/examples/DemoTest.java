@@ -1,6 +1,7 @@
 package io.github.mailproxy.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.mailproxy.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class DemoTest {
 
     @Test
     void usersAreSpreadOverBothHostsAndOneHasADestuser() {
-        assertThat(Demo.USERS).extracting(Demo.User::host).contains("127.0.0.1", "127.0.0.2");
+        assertThat(Demo.USERS).extracting(Demo.User::host).contains("127.0.0.1", "127.0.0.2", Demo.THIS_NODE);
         assertThat(ALICE.host()).isNotEqualTo(BOB.host());
         assertThat(DAVE.destuser()).isEqualTo("dave.jones");
     }
@@ -35,6 +36,26 @@ class DemoTest {
         }
     }
 
+    private static final Demo.User ERIN = Demo.USERS.get(4);   // this node, served in-process
+    private static final Demo.User FRANK = Demo.USERS.get(5);  // this node, served in-process
+
+    /** Angus Mail against GreenMail's own handlers, run in-process on local sessions through LocalStreams. */
+    @Test
+    void usersOfThisNodeAreServedInProcessOverImapAndPop3() throws Exception {
+        try (Demo demo = Demo.start(0, 0)) {
+            assertThat(MailClient.inboxSubjects("imap", demo.imapPort(), ERIN.login(), ERIN.password()))
+                    .containsExactlyElementsOf(ERIN.subjects());
+            assertThat(MailClient.inboxSubjects("pop3", demo.pop3Port(), FRANK.login(), FRANK.password()))
+                    .containsExactlyElementsOf(FRANK.subjects());
+            assertThat(MailClient.inboxSubjects("imap", demo.imapPort(), FRANK.login(), FRANK.password()))
+                    .as("the same mailbox over IMAP").containsExactlyElementsOf(FRANK.subjects());
+            assertThatThrownBy(() -> MailClient.inboxSubjects("imap", demo.imapPort(), ERIN.login(), "wrong"))
+                    .as("the proxy checks the hash").isInstanceOf(jakarta.mail.AuthenticationFailedException.class);
+
+            LeakCheck.assertNothingLeaked(demo.proxy());
+        }
+    }
+
     @Test
     void bannerNamesUsersHostsTheQueryAndCurlCommandsForTheActualPorts() {
         try (Demo demo = Demo.start(0, 0)) {
@@ -44,7 +65,10 @@ class DemoTest {
                     .contains("FROM proxy WHERE \"user\" = '%u'")
                     .contains("curl -v --url \"imap://127.0.0.1:" + demo.imapPort() + "/INBOX?ALL\""
                             + " --user alice:alice-secret")
-                    .contains("curl --url \"pop3://127.0.0.1:" + demo.pop3Port() + "/1\" --user dave:dave-secret");
+                    .contains("curl --url \"pop3://127.0.0.1:" + demo.pop3Port() + "/1\" --user dave:dave-secret")
+                    .contains("curl -v --url \"imap://127.0.0.1:" + demo.imapPort() + "/INBOX?ALL\" --user erin:erin-secret")
+                    .contains("curl --url \"pop3://127.0.0.1:" + demo.pop3Port() + "/1\" --user frank:frank-secret")
+                    .contains("'Y' AS proxy_maybe");
             LeakCheck.assertNothingLeaked(demo.proxy());
         }
     }

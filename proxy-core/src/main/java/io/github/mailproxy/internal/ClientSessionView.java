@@ -317,6 +317,17 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
     }
 
     @Override
+    public List<String> localCapabilities() {
+        io.github.mailproxy.LocalSessionHandler handler = config.localHandlers().get(protocol());
+        return handler == null ? null : List.copyOf(handler.capabilities());
+    }
+
+    @Override
+    public void startLocal(String user, String tag) {
+        session.startLocal(user, tag);
+    }
+
+    @Override
     public void startRelay(BackendConnection backend) {
         session.startRelay(backend);
     }

@@ -100,7 +100,8 @@ public final class Engine {
         this.admission = new Admission(config, ticker);
         this.ownListeners = new OwnListeners(config.listeners(), boundPorts);
         this.authPenalty = new AuthPenalty(config.authFailureDelay(), ticker);
-        this.authService = new AuthService(passDb, config.authStrategy(), config.passDbTimeout(),
+        LocalRouting strategy = new LocalRouting(config.authStrategy(), ownListeners, config.proxySelf(), () -> started);
+        this.authService = new AuthService(passDb, strategy, config.passDbTimeout(),
                 config.authFailureDelay(), authPenalty, this::loginAllowed, this::refused,
                 (loop, task, delay) -> config.scheduler().schedule(loop, task, delay.toNanos(), TimeUnit.NANOSECONDS),
                 config.ticker());

@@ -61,15 +61,11 @@ public final class NetworkList {
     private static Network network(String cidr) {
         int slash = cidr.indexOf('/');
         String addr = slash < 0 ? cidr : cidr.substring(0, slash);
-        if (addr.isEmpty() || !(addr.indexOf(':') >= 0 || addr.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')))) {
+        InetAddress literal = literal(addr);
+        if (literal == null) {
             throw new IllegalArgumentException("not an IP address or network: " + Text.printable(cidr));
         }
-        byte[] bytes;
-        try {
-            bytes = InetAddress.getByName(addr).getAddress();  // a literal: no lookup
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("not an IP address or network: " + Text.printable(cidr));
-        }
+        byte[] bytes = literal.getAddress();
         int bits = bytes.length * 8;
         if (slash >= 0) {
             try {
@@ -82,6 +78,26 @@ public final class NetworkList {
             }
         }
         return new Network(bytes, bits);
+    }
+
+    /**
+     * Reads an IP address literal without ever looking a name up.
+     *
+     * @param text {@code 192.0.2.1}, {@code 2001:db8::1} or {@code [2001:db8::1]}
+     * @return the address, or {@code null} when the text is not an address literal (a host name)
+     */
+    public static InetAddress literal(String text) {
+        String addr = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        boolean v6 = addr.indexOf(':') >= 0;
+        if (addr.isEmpty() || !(v6 || addr.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')))) {
+            return null;
+        }
+        try {
+            // bracketed, an IPv6 literal is parsed or refused, never looked up
+            return InetAddress.getByName(v6 ? "[" + addr + "]" : addr);
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     /**

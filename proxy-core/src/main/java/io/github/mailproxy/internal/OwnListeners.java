@@ -53,6 +53,23 @@ final class OwnListeners {
         return false;
     }
 
+    /**
+     * @param ip   an address
+     * @param port a port, or 0 for any
+     * @return whether a listener is bound there (a wildcard listener: to any address of this host)
+     */
+    boolean contains(InetAddress ip, int port) {
+        if (port != 0) {
+            return contains(new InetSocketAddress(ip, port));
+        }
+        for (int i = 0; i < boundPorts.size() && i < listeners.size(); i++) {
+            if (contains(new InetSocketAddress(ip, boundPorts.get(i)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean isLocalAddress(InetAddress ip) {
         if (ip.isLoopbackAddress() || ip.isAnyLocalAddress()) {
             return true;

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
 
-    private enum State { TLS_ACCEPT, PRELOGIN, RELAY, CLOSING, CLOSED }
+    private enum State { TLS_ACCEPT, PRELOGIN, RELAY, LOCAL, CLOSING, CLOSED }
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     /** Dovecot's words for {@code doveadm kick}. */
@@ -52,6 +52,12 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
     private InetSocketAddress relayedBackend;
 
     private boolean relayRequested;
+    /** A local login the flow asked for during a handler call, started when the call returns. */
+    private record LocalLogin(String user, String tag) {
+    }
+
+    private LocalLogin localRequested;
+    private volatile LocalLink local;   // read by info() from any thread
     private final LoginTimeouts timeouts;
     private EventLoop.Timer closeTimer;
 
@@ -117,8 +123,10 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
     @Override
     public SessionInfo info() {
         Relay r = relay;
-        return status.info(id, protocol(), view.user(), view.clientAddress(), r == null ? 0 : r.clientBytes(),
-                r == null ? 0 : r.backendBytes());
+        LocalLink l = local;
+        long fromClient = r != null ? r.clientBytes() : l != null ? l.fromClient() : 0;
+        long toClient = r != null ? r.backendBytes() : l != null ? l.toClient() : 0;
+        return status.info(id, protocol(), view.user(), view.clientAddress(), fromClient, toClient);
     }
 
     @Override
@@ -187,7 +195,7 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
 
     /** @return whether the session is logging in or relaying: the phases that read */
     boolean reading() {
-        return state == State.PRELOGIN || state == State.RELAY;
+        return state == State.PRELOGIN || state == State.RELAY || state == State.LOCAL;
     }
 
     /** @return whether the client has not logged in yet (or is in its implicit TLS handshake) */
@@ -202,7 +210,7 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
 
     /** @return whether client input may be handed to the handler now */
     boolean inputWanted() {
-        return state == State.PRELOGIN && !tls.requested() && !relayRequested;
+        return state == State.PRELOGIN && !tls.requested() && !relayRequested && localRequested == null;
     }
 
     /** @return whether a STARTTLS handshake waits for the replies before it to be written */
@@ -268,15 +276,31 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         }
     }
 
+    /**
+     * Hands the logged-in client to the server's local handler for its protocol, once the handler
+     * call in progress returns.
+     *
+     * @param user the authenticated user
+     * @param tag  the login command's tag, or null
+     */
+    void startLocal(String user, String tag) {
+        localRequested = new LocalLogin(user, tag);
+        if (!reader.dispatching()) {
+            afterDispatch();
+        }
+    }
+
     /** Closes the session once everything queued for the client is written. */
     void close() {
         if (state == State.CLOSED || state == State.CLOSING) {
             return;
         }
-        if (state != State.RELAY) {
-            backend.close();
-        } else {
+        if (state == State.RELAY) {
             relay.end();
+        } else if (state == State.LOCAL) {
+            local.end();
+        } else {
+            backend.close();
         }
         state = State.CLOSING;
         status.state(SessionInfo.State.CLOSING);
@@ -319,6 +343,7 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
                 sayGoodbyeInRelay(text);
                 close();
             }
+            case LOCAL -> close();   // the handler hears onClosed; what it wrote is flushed first
             default -> closeNow();
         }
     }
@@ -358,8 +383,8 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
                 LOG.warn("session {}: protocol handler failed on shutdown", id, e);
             }
             close();
-        } else if (state != State.RELAY) {
-            // relayed sessions go on until the shutdown deadline (flushAndClose)
+        } else if (state != State.RELAY && state != State.LOCAL) {
+            // relayed and local sessions go on until the shutdown deadline (flushAndClose)
             view.outcome(Outcome.SHUTDOWN);
             closeNow();
         }
@@ -367,8 +392,15 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
 
     /** The shutdown deadline has passed: write what was already read to its other side, then close. */
     void flushAndClose() {
-        if (state == State.RELAY) {
+        if (state == State.RELAY || state == State.LOCAL) {
             view.outcome(Outcome.SHUTDOWN);  // cut by the server, not ended by either side
+        }
+        if (local != null && state != State.CLOSED) {
+            try {
+                client.flushOut();  // what the application wrote last, as far as the socket takes it now
+            } catch (IOException e) {
+                LOG.debug("session {}: last flush failed: {}", id, e.toString());
+            }
         }
         if (relay != null && state != State.CLOSED) {
             try {
@@ -454,12 +486,17 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
                 }
             }
             case PRELOGIN -> reader.read(ep);
+            case LOCAL -> local.readable();
             default -> ep.wantRead = false;
         }
     }
 
     @Override
     public void readBuffered(Endpoint ep) throws IOException {
+        if (state == State.LOCAL) {
+            local.readable();
+            return;
+        }
         reader.read(ep);
     }
 
@@ -477,6 +514,8 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
             }
         } else if (ep.flushOut() && tls.requested() && ep == client) {
             beginTls();
+        } else if (state == State.LOCAL) {
+            local.written();
         }
         if (state == State.CLOSING && !pendingOutput()) {
             closeNow();
@@ -522,6 +561,10 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         if (relayRequested) {
             relayRequested = false;
             startRelayNow();
+        } else if (localRequested != null) {
+            LocalLogin login = localRequested;
+            localRequested = null;
+            startLocalNow(login.user(), login.tag());
         } else if (tls.requested()) {
             // RFC 3207 section 4.2 / RFC 2595: nothing sent before the handshake may be used after it
             client.dropInput();
@@ -581,6 +624,29 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         afterEvent();
     }
 
+    // ---- local ----
+
+    private void startLocalNow(String user, String tag) {
+        state = State.LOCAL;
+        view.loginSucceeded();
+        cancelTimers();
+        local = new LocalLink(this, client, view, user, tag);
+        status.state(SessionInfo.State.LOCAL);
+        reportDecision();
+        try {
+            local.start(engine.config().localHandlers().get(protocol()));
+        } catch (IOException e) {
+            LOG.debug("session {}: local session failed at start: {}", id, e.toString());
+            closeNow();
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("session {}: local handler failed", id, e);
+            closeNow();
+            return;
+        }
+        afterEvent();
+    }
+
     /** One side ended: write what is pending to the other, then close both. */
     private void relayEnded() {
         if (state != State.RELAY) {
@@ -621,6 +687,13 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         client.close();
         backend.close();
         engine.sessionClosed(this, loop);
+        if (local != null) {
+            try {
+                local.closed();
+            } catch (RuntimeException e) {
+                LOG.warn("session {}: local handler failed on close", id, e);
+            }
+        }
         try {
             if (handler != null) {
                 handler.onClosed();
@@ -629,8 +702,9 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
             LOG.warn("session {}: protocol handler failed on close", id, e);
         }
         reportDecision();
-        view.reportClosed(backendAddress, relay != null, relay == null ? 0 : relay.clientBytes(),
-                relay == null ? 0 : relay.backendBytes(), Duration.ofNanos(System.nanoTime() - startNanos));
+        long fromClient = relay != null ? relay.clientBytes() : local != null ? local.fromClient() : 0;
+        long toClient = relay != null ? relay.backendBytes() : local != null ? local.toClient() : 0;
+        view.reportClosed(backendAddress, relay != null, fromClient, toClient, Duration.ofNanos(System.nanoTime() - startNanos));
     }
 
     @Override

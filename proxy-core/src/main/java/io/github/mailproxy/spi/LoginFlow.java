@@ -129,6 +129,19 @@ public final class LoginFlow {
         /** The backend login client has its answer (logged in, refused, unavailable). The default does nothing. */
         default void backendLoginDone() {
         }
+         * @return the post-login capabilities of the server's local handler for this protocol, or
+         *         {@code null} when it has none (a local login then fails temporarily)
+         */
+        java.util.List<String> localCapabilities();
+
+        /**
+         * Ends the pre-login phase: the client, logged in, goes to the server's local handler, with
+         * any input already buffered. No further handler calls follow except {@link ClientHandler#onClosed()}.
+         *
+         * @param user the authenticated user
+         * @param tag  the login command's tag ({@link LoginReplies#tag()}), or {@code null}
+         */
+        void startLocal(String user, String tag);
     }
 
     private final ClientSession session;
@@ -368,10 +381,25 @@ public final class LoginFlow {
             }
         } else if (decision instanceof AuthDecision.Referral referral) {
             end(Outcome.REFERRED, () -> replies.referral(referral));
-        } else {
-            // AuthDecision.Local: serving a user in-process is not offered yet
-            end(Outcome.TEMPORARY_FAILURE, replies::unavailable);
+        } else if (decision instanceof AuthDecision.Local local) {
+            startLocal(local, replies);
         }
+    }
+
+    /** The proxy answers the login itself (the handler cannot get it wrong), then hands the session over. */
+    private void startLocal(AuthDecision.Local local, LoginReplies replies) {
+        java.util.List<String> capabilities = host.localCapabilities();
+        if (capabilities == null) {
+            LOG.warn("session={} msg=\"local user, but no local handler for the protocol\" protocol={}",
+                    session.id(), session.protocol());
+            end(Outcome.TEMPORARY_FAILURE, replies::unavailable);
+            return;
+        }
+        state = State.LOGGED_IN;
+        session.outcome(Outcome.LOCAL);
+        replies.loggedInLocally(session.filterCapabilities(io.github.mailproxy.CapabilityFilter.Phase.POST_LOGIN,
+                capabilities));
+        host.startLocal(local.user(), replies.tag());
     }
 
     private void backendDone(BackendLoginResult result, LoginReplies replies) {

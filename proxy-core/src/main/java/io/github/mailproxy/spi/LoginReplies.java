@@ -59,6 +59,19 @@ public interface LoginReplies {
     void loggedIn(BackendLoginResult.LoggedIn result);
 
     /**
+     * The user is served by the server's local handler, which takes the session right after this
+     * reply: IMAP's tagged OK with the capabilities, POP3's {@code +OK}.
+     *
+     * @param capabilities the local handler's capabilities after login, filtered; empty for none
+     */
+    void loggedInLocally(java.util.List<String> capabilities);
+
+    /** @return the login command's tag, handed to the local handler; {@code null} for protocols without tags */
+    default String tag() {
+        return null;
+    }
+
+    /**
      * A SASL exchange sends a challenge; the client's next response
      * goes to the exchange.
      *

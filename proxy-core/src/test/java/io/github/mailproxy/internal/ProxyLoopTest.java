@@ -58,7 +58,11 @@ class ProxyLoopTest {
     }
 
     private ProxyServer start(String bind, PassDb passDb, String... trusted) {
-        ProxyServer.Builder b = ProxyServer.builder()
+        return start(ProxyServer.builder(), bind, passDb, trusted);
+    }
+
+    private ProxyServer start(ProxyServer.Builder b, String bind, PassDb passDb, String... trusted) {
+        b
                 .listen(new Listener(new LineProtocol(), new InetSocketAddress(bind, 0), TlsMode.PLAIN, null))
                 .passDb(passDb).sessionListener(events::add).eventLoops(1);
         if (trusted.length > 0) {
@@ -161,15 +165,36 @@ class ProxyLoopTest {
     }
 
     @Test
-    void proxyMaybeToThisServerIsALocalLoginAndToAnotherIsProxied() throws IOException {
+    void proxyMaybeToAProxySelfAddressIsLocalOnAnyPort() throws IOException {
+        start(ProxyServer.builder().proxySelf("192.0.2.99", "198.51.100.0/24"), "127.0.0.1",
+                passDb("proxy_maybe", "y", "host", "198.51.100.7", "port", "1", "password", "{PLAIN}b"));
+        try (LineClient c = LineClient.connect(null, new InetSocketAddress("127.0.0.1", server.port("line")))) {
+            c.line();
+            assertThat(c.command("LOGIN a b")).isEqualTo("NO Local");
+        }
+    }
+
+    @Test
+    void aLocalLoginNobodyVerifiedIsRefused() throws IOException {
         start("127.0.0.1", passDb("proxy_maybe", "y", "host", "127.0.0.1", "nopassword", "y"));
+        try (LogCapture log = new LogCapture();
+             LineClient c = LineClient.connect(null, new InetSocketAddress("127.0.0.1", server.port("line")))) {
+            c.line();
+            assertThat(c.command("LOGIN a b")).isEqualTo("NO Reject");
+            assertThat(log.text()).contains("local user, but the proxy did not verify the credentials");
+        }
+    }
+
+    @Test
+    void proxyMaybeToThisServerIsALocalLoginAndToAnotherIsProxied() throws IOException {
+        start("127.0.0.1", passDb("proxy_maybe", "y", "host", "127.0.0.1", "password", "{PLAIN}b"));
         try (LogCapture log = new LogCapture();
              LineClient c = LineClient.connect(null, new InetSocketAddress("127.0.0.1", server.port("line")))) {
             c.line();
             assertThat(c.command("LOGIN a b")).as("no port: this server").isEqualTo("NO Local");
             backendPort.set(server.port("line"));
             assertThat(c.command("LOGIN a b")).as("this server's port").isEqualTo("NO Local");
-            assertThat(log.text()).contains("msg=\"proxy_maybe: user is local, no local handler\" host=");
+            assertThat(log.text()).contains("msg=\"proxy_maybe: user is local\" host=127.0.0.1");
         }
         try (RudeBackend backend = RudeBackend.serve(c -> {
             c.send("WELCOME\r\n");

@@ -115,8 +115,7 @@ class LoginFlowTest {
                 new Case(new AuthDecision.Reject(Failure.TEMPORARY, "later"), "temporaryFailure later", Outcome.TEMPORARY_FAILURE),
                 new Case(new AuthDecision.Reject(Failure.MECHANISM_NOT_SUPPORTED, "no"), "mechanismNotSupported no", Outcome.AUTH_FAILED),
                 new Case(new AuthDecision.Reject(Failure.LOGIN_DISABLED, "off"), "loginDisabled off", Outcome.AUTH_FAILED),
-                new Case(new AuthDecision.Referral("imap.example.org", 143, "alice", null), "referral imap.example.org", Outcome.REFERRED),
-                new Case(new AuthDecision.Local("alice"), "unavailable", Outcome.TEMPORARY_FAILURE))) {
+                new Case(new AuthDecision.Referral("imap.example.org", 143, "alice", null), "referral imap.example.org", Outcome.REFERRED))) {
             replies.said.clear();
             login();
             session.decide(c.decision());
@@ -124,6 +123,29 @@ class LoginFlowTest {
             assertThat(session.outcome).as(c.words()).isEqualTo(c.outcome());
             assertThat(flow.busy()).as(c.words()).isFalse();
         }
+    }
+
+    @Test
+    void aLocalLoginWithoutAHandlerIsATemporaryFailure() {
+        login();
+        session.decide(new AuthDecision.Local("alice"));
+
+        assertThat(replies.said).containsExactly("unavailable");
+        assertThat(session.local).isNull();
+        assertThat(flow.busy()).isFalse();
+    }
+
+    @Test
+    void aLocalLoginIsAnsweredWithTheFilteredCapabilitiesThenHandedOverWithItsTag() {
+        session.localCapabilities = List.of("IMAP4rev1", "IDLE");
+        login();
+        session.decide(new AuthDecision.Local("alice@example.org"));
+
+        assertThat(replies.said).containsExactly("loggedInLocally [IMAP4rev1, IDLE]");
+        assertThat(session.local).containsExactly("alice@example.org", "t1");
+        assertThat(session.outcome).isEqualTo(Outcome.LOCAL);
+        assertThat(session.paused).as("the local handler takes over the input").isTrue();
+        assertThat(flow.busy()).isTrue();
     }
 
     @Test
@@ -307,6 +329,16 @@ class LoginFlowTest {
         @Override
         public void loggedIn(BackendLoginResult.LoggedIn result) {
             say("loggedIn " + result.capabilities());
+        }
+
+        @Override
+        public void loggedInLocally(List<String> capabilities) {
+            say("loggedInLocally " + capabilities);
+        }
+
+        @Override
+        public String tag() {
+            return "t1";
         }
 
         @Override

@@ -108,6 +108,10 @@ public class FakeClientSession implements ClientSession, LoginFlow.Host {
     public BackendHandler backendHandler;
     /** The connection passed to {@link #startRelay}, or {@code null}. */
     public BackendConnection relayed;
+    /** The local handler's capabilities {@link #localCapabilities()} gives; {@code null}: no handler. */
+    public List<String> localCapabilities;
+    /** The user and tag passed to {@link #startLocal}, or {@code null}. */
+    public List<String> local;
     /** The protocol whose backend login {@link #login()}'s flow runs; set it before the first login. */
     public Protocol loginProtocol;
     private LoginFlow login;
@@ -381,6 +385,16 @@ public class FakeClientSession implements ClientSession, LoginFlow.Host {
     @Override
     public void startRelay(BackendConnection backend) {
         this.relayed = backend;
+    }
+
+    @Override
+    public List<String> localCapabilities() {
+        return localCapabilities;
+    }
+
+    @Override
+    public void startLocal(String user, String tag) {
+        this.local = java.util.Arrays.asList(user, tag);
     }
 
     @Override

@@ -42,6 +42,55 @@ public final class LineClient implements AutoCloseable {
     }
 
     /**
+     * @param tls   trusts the proxy's test certificate ({@link TestTls#clientContext()})
+     * @param proxy where the proxy listens with implicit TLS
+     * @return a client with its handshake done and a 10 s read timeout
+     * @throws IOException if it cannot connect or the handshake fails
+     */
+    public static LineClient connectTls(javax.net.ssl.SSLContext tls, InetSocketAddress proxy) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket();
+        try {
+            s.setSoTimeout(10_000);
+            s.connect(proxy, 10_000);
+            s.startHandshake();
+            return new LineClient(s);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts TLS on this connection (after the server's STARTTLS/STLS go-ahead); this client is not
+     * used afterwards.
+     *
+     * @param tls trusts the proxy's test certificate
+     * @return a client over the encrypted connection
+     * @throws IOException if the handshake fails
+     */
+    public LineClient startTls(javax.net.ssl.SSLContext tls) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(socket, "localhost", socket.getPort(), true);
+        s.startHandshake();
+        return new LineClient(s);
+    }
+
+    /** @return the socket's input, for bytes that are not lines (read lines through this client only before) */
+    public InputStream input() {
+        return in;
+    }
+
+    /** @return the socket's output */
+    public OutputStream output() {
+        return out;
+    }
+
+    /** @return the socket */
+    public Socket socket() {
+        return socket;
+    }
+
+    /**
      * @param text what to send, CRLF included
      * @throws IOException if the write fails
      */

@@ -409,13 +409,25 @@ final class ImapClientHandler implements ClientHandler {
         /** The backend's capabilities after login, through the capability filter, in the tagged OK. */
         @Override
         public void loggedIn(BackendLoginResult.LoggedIn result) {
+            loggedIn(result.capabilities() == null ? null
+                    : session.filterCapabilities(CapabilityFilter.Phase.POST_LOGIN, result.capabilities()));
+        }
+
+        /** Capabilities chosen by the local handler, already filtered; none leaves the code out (RFC 3501 7.1). */
+        @Override
+        public void loggedInLocally(List<String> capabilities) {
+            loggedIn(capabilities.isEmpty() ? null : capabilities);
+        }
+
+        private void loggedIn(List<String> capabilities) {
             state = State.DONE;
-            String code = "";
-            if (result.capabilities() != null) {
-                List<String> caps = session.filterCapabilities(CapabilityFilter.Phase.POST_LOGIN, result.capabilities());
-                code = "[CAPABILITY " + String.join(" ", caps) + "] ";
-            }
+            String code = capabilities == null ? "" : "[CAPABILITY " + String.join(" ", capabilities) + "] ";
             reply(tag, "OK " + code + "Logged in");
+        }
+
+        @Override
+        public String tag() {
+            return tag;
         }
 
         @Override

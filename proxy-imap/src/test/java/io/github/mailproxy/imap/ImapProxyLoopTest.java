@@ -47,7 +47,7 @@ class ImapProxyLoopTest {
     private void start(String flag, ProxyServer.Builder builder) {
         PassDb passDb = request -> {
             lookups.incrementAndGet();
-            Map<String, String> fields = new HashMap<>(Map.of(flag, "y", "host", "127.0.0.1", "nopassword", "y"));
+            Map<String, String> fields = new HashMap<>(Map.of(flag, "y", "host", "127.0.0.1", "password", "{PLAIN}pw-bob"));
             if (port.get() != 0) {
                 fields.put("port", String.valueOf(port.get()));
             }
@@ -84,7 +84,7 @@ class ImapProxyLoopTest {
         start("proxy_maybe");
         try (LogCapture log = new LogCapture()) {
             assertThat(login()).startsWith("a NO [UNAVAILABLE]");
-            assertThat(log.text()).contains("proxy_maybe: user is local, no local handler");
+            assertThat(log.text()).contains("proxy_maybe: user is local").contains("no local handler for the protocol");
         }
         assertThat(lookups).hasValue(1);
     }

@@ -451,6 +451,13 @@ final class Pop3ClientHandler implements ClientHandler {
             session.write(reply);
         }
 
+        /** The local handler serves the transaction state (RFC 1939 section 5) from the next command on. */
+        @Override
+        public void loggedInLocally(java.util.List<String> capabilities) {
+            state = State.DONE;
+            reply("+OK Logged in.");
+        }
+
         @Override
         public void challenge(String base64) {
             state = State.SASL;

@@ -211,6 +211,11 @@ public final class ConfigKey<T> {
             "IPs and CIDRs", "none",
             "no auth penalty or per-IP limits; may forward their client's address (login_trusted_networks)",
             Parsers::trustedNetworks, option("loginTrustedNetworks", (b, v) -> b.loginTrustedNetworks(v.toArray(String[]::new))));
+    /** This server's other addresses, for proxy_maybe. */
+    public static final ConfigKey<List<String>> AUTH_PROXY_SELF = new ConfigKey<>("auth.proxy-self",
+            "IPs and CIDRs", "none",
+            "proxy_maybe to these hosts (or to a listening address) is local, not proxied (auth_proxy_self)",
+            Parsers::proxySelf, option("proxySelf", (b, v) -> b.proxySelf(v.toArray(String[]::new))));
     /** Where plaintext authentication is allowed. */
     public static final ConfigKey<PlaintextAuth> PLAINTEXT_AUTH = new ConfigKey<>("plaintext.auth",
             "always|tls-or-loopback|tls-only", Parsers.format(ProxyServer.Builder.DEFAULT_PLAINTEXT_AUTH),
@@ -233,7 +238,7 @@ public final class ConfigKey<T> {
             PASSDB_HTTP_URL, PASSDB_HTTP_HEADERS, PASSDB_HTTP_TIMEOUT,
             PASSDB_DOVECOT_LDAP_CONF,
             AUTH, AUTH_MASTER_USER, AUTH_MASTER_PASSWORD, AUTH_MASTER_STYLE, AUTH_MASTER_SEPARATOR, AUTH_MECHANISMS,
-            AUTH_CACHE_SIZE, AUTH_CACHE_TTL, AUTH_FAILURE_DELAY, LOGIN_TIMEOUT, IDLE_TIMEOUT, BACKEND_TIMEOUT,
+            AUTH_CACHE_SIZE, AUTH_CACHE_TTL, AUTH_FAILURE_DELAY, AUTH_PROXY_SELF, LOGIN_TIMEOUT, IDLE_TIMEOUT, BACKEND_TIMEOUT,
             BACKEND_TRUSTED, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MAX_LOGINS_PER_IP, LOGIN_TRUSTED_NETWORKS,
             PLAINTEXT_AUTH, ADMIN_LISTEN, ADMIN_TOKEN);
 
@@ -453,9 +458,18 @@ public final class ConfigKey<T> {
 
         /** Checked by the builder's own parser, so that the launcher accepts what the builder does. */
         static List<String> trustedNetworks(ConfigKey<List<String>> key, String value) {
+            return networks(key, value, ProxyServer.Builder::loginTrustedNetworks);
+        }
+
+        static List<String> proxySelf(ConfigKey<List<String>> key, String value) {
+            return networks(key, value, ProxyServer.Builder::proxySelf);
+        }
+
+        private static List<String> networks(ConfigKey<List<String>> key, String value,
+                                             java.util.function.BiConsumer<ProxyServer.Builder, String[]> option) {
             List<String> networks = list(key, value);
             try {
-                ProxyServer.builder().loginTrustedNetworks(networks.toArray(String[]::new));
+                option.accept(ProxyServer.builder(), networks.toArray(String[]::new));
             } catch (IllegalArgumentException e) {
                 String why = e.getMessage().substring(e.getMessage().indexOf(':') + 1).strip();
                 throw new ConfigException(key.key() + ": " + why, e);

@@ -358,7 +358,7 @@ class LauncherConfigTest {
     @Test
     void everyKeyThatSetsABuilderOptionIsAppliedByTheTable() {
         assertThat(ConfigKey.values()).filteredOn(k -> k.option().isPresent()).extracting(ConfigKey::key)
-                .containsExactly("tls.protocols", "auth.failure-delay", "login.timeout", "idle.timeout",
+                .containsExactly("tls.protocols", "auth.failure-delay", "auth.proxy-self", "login.timeout", "idle.timeout",
                         "backend.timeout", "backend.trusted", "max.connections", "max.connections.per-ip",
                         "max.logins.per-ip", "login.trusted-networks", "plaintext.auth");
     }
@@ -384,6 +384,16 @@ class LauncherConfigTest {
         assertThat(config.option(ConfigKey.LOGIN_TRUSTED_NETWORKS))
                 .hasValue(List.of("10.0.0.0/8", "192.168.1.5", "2001:db8::/48", "::1"));
         assertThat(config.newServer()).isNotNull();
+    }
+
+    @Test
+    void authProxySelfIsAListOfAddressesLikeDovecotsAuthProxySelf() {
+        LauncherConfig config = LauncherConfig.parse(valid("auth.proxy-self", "10.0.0.5 192.0.2.0/24"));
+
+        assertThat(config.option(ConfigKey.AUTH_PROXY_SELF)).hasValue(List.of("10.0.0.5", "192.0.2.0/24"));
+        assertThat(config.newServer()).isNotNull();
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("auth.proxy-self", "imap.example.org")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("auth.proxy-self: not an IP address");
     }
 
     @ParameterizedTest
