@@ -14,6 +14,7 @@ import java.util.List;
 /**
  * The checked configuration of a server, with every default applied: made in one place,
  * {@code ProxyServer.Builder.engineConfig()}, whose {@code DEFAULT_} constants name the defaults.
+ * {@code tlsProvider} is null for the JVM's default provider.
  */
 public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpec authCache, AuthStrategy authStrategy,
                            CapabilityFilter capabilityFilter, SessionListener sessionListener,
@@ -25,7 +26,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
                            Duration passDbTimeout, Duration idleTimeout,
                            NetworkList loginTrustedNetworks, int maxPendingOutput,
-                           io.github.mailproxy.Ticker ticker, int passDbThreads) {
+                           io.github.mailproxy.Ticker ticker, int passDbThreads,
+                           java.security.Provider tlsProvider) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {
