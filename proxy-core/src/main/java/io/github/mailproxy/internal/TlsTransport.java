@@ -120,13 +120,18 @@ final class TlsTransport implements Transport {
         int start = dst.position();
         moveAppIn(dst);
         while (dst.hasRemaining() && !inboundDone) {
-            if (engine.getHandshakeStatus() != HandshakeStatus.NOT_HANDSHAKING && !handshake()) {
+            if (engine.getHandshakeStatus() != HandshakeStatus.NOT_HANDSHAKING) {
+                // (post-handshake messages, a renegotiation) what came with it goes first
+                boolean done = handshake();
                 moveAppIn(dst);
-                break;
+                if (!done) {
+                    break;
+                }
+                continue;
             }
-            // straight into the caller's buffer when the engine's largest plaintext fits in it (here
-            // appIn is empty: what it held went to dst, which still has room)
-            boolean direct = dst.remaining() >= appSize;
+            // straight into the caller's buffer when the engine's largest plaintext fits in it and
+            // nothing decrypted earlier waits in appIn
+            boolean direct = dst.remaining() >= appSize && (appIn == null || appIn.position() == 0);
             if (!direct && appIn == null) {
                 appIn = pool.acquire();
             }

@@ -80,7 +80,10 @@ final class ListenerConfig {
         listeners.put(key, factory.make(address, tls, context));
     }
 
-    /** Loads {@code tls.keystore}; its type (PKCS12 or JKS) is found from the file itself. */
+    /**
+     * Loads {@code tls.keystore}, its type (PKCS12 or JKS) found from the file itself, into a context of
+     * the {@code tls.provider}.
+     */
     private static SSLContext sslContext(ConfigValues v, ConfigKey<String> needing) {
         Path file = v.get(ConfigKey.TLS_KEYSTORE);
         if (file == null) {
@@ -93,7 +96,8 @@ final class ListenerConfig {
             KeyStore store = KeyStore.getInstance(file.toFile(), password);
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(store, password);
-            SSLContext context = SSLContext.getInstance("TLS");
+            java.security.Provider provider = v.get(ConfigKey.TLS_PROVIDER);
+            SSLContext context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
             context.init(kmf.getKeyManagers(), null, null);
             return context;
         } catch (IOException e) {
