@@ -4,6 +4,7 @@
 #
 #   proxy-bench/run-bench.sh                 # full run, the README's table: about 9 minutes
 #   proxy-bench/run-bench.sh --rounds 1 --seconds 1 --warmup 3 --workloads imap,relay
+#   proxy-bench/run-bench.sh --tls           # IMAPS: mailproxy (JDK, Conscrypt), Dovecot, nginx
 #
 # Defaults: --rounds 3 --seconds 5 --warmup 15 --idle 1000 --capacity 10000. BENCH_JAR=path runs another
 # build of the benchmark jar; REBUILD=1 rebuilds it.
@@ -41,8 +42,13 @@ fi
 # 10,000 proxied sessions need 20,000 sockets in one process; the runner takes what it may get
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-java -XX:+UseSerialGC -Xmx1g -Xss256k -cp "$jar" \
-  io.github.mailproxy.bench.LoadBench "$@" &
+main=io.github.mailproxy.bench.LoadBench
+if [ "${1:-}" = --tls ]; then
+  # IMAPS through mailproxy (JDK and Conscrypt), Dovecot's proxy and nginx; needs the openssl command
+  main=io.github.mailproxy.bench.TlsBench
+  shift
+fi
+java -XX:+UseSerialGC -Xmx1g -Xss256k -cp "$jar" "$main" "$@" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid"' INT TERM
 wait "$pid"

@@ -5,10 +5,12 @@ import io.github.mailproxy.internal.EngineConfig;
 import io.github.mailproxy.internal.LoggingSessionListener;
 import io.github.mailproxy.internal.NetworkList;
 import io.github.mailproxy.internal.TlsCheck;
+import io.github.mailproxy.internal.TlsProviders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -323,7 +325,8 @@ public final class ProxyServer implements AutoCloseable {
         private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
         private int maxLoginsPerIpPerMinute = NO_LOGIN_RATE_CAP;
         private List<String> tlsProtocols = DEFAULT_TLS_PROTOCOLS;
-        private SSLContext backendSslContext;  // the JVM's default
+        private SSLContext backendSslContext;  // the TLS provider's default
+        private Provider tlsProvider;  // the JVM's default
         private NetworkList loginTrustedNetworks = NetworkList.empty();
         private int maxPendingOutput = DEFAULT_MAX_PENDING_OUTPUT;
         private int passDbThreads = DEFAULT_PASSDB_THREADS;
@@ -370,6 +373,7 @@ public final class ProxyServer implements AutoCloseable {
             maxLoginsPerIpPerMinute = from.maxLoginsPerIpPerMinute;
             tlsProtocols = from.tlsProtocols;
             backendSslContext = from.backendSslContext;
+            tlsProvider = from.tlsProvider;
             loginTrustedNetworks = from.loginTrustedNetworks;
             maxPendingOutput = from.maxPendingOutput;
             passDbThreads = from.passDbThreads;
@@ -433,7 +437,9 @@ public final class ProxyServer implements AutoCloseable {
 
         /**
          * @param backendSslContext trust material for TLS to backends (PassDb fields {@code ssl} and
-         *                          {@code starttls}); default the JVM's default context
+         *                          {@code starttls}); default a context of the {@link #tlsProvider(Provider)}
+         *                          that trusts the JVM's CA certificates (without a provider, the
+         *                          JVM's default context)
          * @return this builder
          * @throws NullPointerException  if {@code backendSslContext} is null
          * @throws IllegalStateException if already set
@@ -441,6 +447,54 @@ public final class ProxyServer implements AutoCloseable {
         public Builder backendSslContext(SSLContext backendSslContext) {
             this.backendSslContext = set("backendSslContext", backendSslContext);
             return this;
+        }
+
+        /**
+         * The TLS implementation of the contexts the server makes itself: towards backends, unless
+         * {@link #backendSslContext(SSLContext)} gives one, and for {@code ssl=any-cert}. Any provider
+         * whose {@link javax.net.ssl.SSLEngine} keeps the engine's contract works, such as the JDK's
+         * ({@code SunJSSE}) or Conscrypt (BoringSSL). A listener uses the {@link SSLContext} it was
+         * given: make it from the same provider; {@link #build()} refuses a TLS listener whose context
+         * comes from another one.
+         *
+         * <pre>{@code
+         * Provider conscrypt = Conscrypt.newProvider();   // org.conscrypt:conscrypt-openjdk-uber
+         * SSLContext server = SSLContext.getInstance("TLS", conscrypt);
+         * server.init(keyManagers, null, null);
+         * ProxyServer.builder().tlsProvider(conscrypt).listen(ImapProtocol.implicitTls(address, server))...
+         * }</pre>
+         *
+         * @param provider the provider; default the JVM's default TLS provider
+         * @return this builder
+         * @throws NullPointerException     if {@code provider} is null
+         * @throws IllegalArgumentException if it has no {@code SSLContext} for {@code TLS}
+         * @throws IllegalStateException    if already set
+         */
+        public Builder tlsProvider(Provider provider) {
+            requireUnset("tlsProvider");
+            Objects.requireNonNull(provider, "tlsProvider");
+            if (!TlsProviders.offersTls(provider)) {
+                throw new IllegalArgumentException("tlsProvider: " + provider.getName() + " offers no TLS (SSLContext.TLS)");
+            }
+            this.tlsProvider = set("tlsProvider", provider);
+            return this;
+        }
+
+        /**
+         * {@link #tlsProvider(Provider)} by name: an installed security provider (such as
+         * {@code SunJSSE}), or {@code Conscrypt}, which needs only its jar
+         * ({@code org.conscrypt:conscrypt-openjdk-uber}) on the class path, not installing; core does
+         * not depend on it.
+         *
+         * @param name the provider's name, case-insensitive
+         * @return this builder
+         * @throws NullPointerException     if {@code name} is null
+         * @throws IllegalArgumentException if no such provider is found, or it offers no TLS
+         * @throws IllegalStateException    if already set
+         */
+        public Builder tlsProvider(String name) {
+            requireUnset("tlsProvider");
+            return tlsProvider(TlsProviders.byName(Objects.requireNonNull(name, "tlsProvider")));
         }
 
         /**
@@ -888,7 +942,9 @@ public final class ProxyServer implements AutoCloseable {
          *   <li>at least one listener, and a PassDb;</li>
          *   <li>no two listeners on one address (port 0 excepted);</li>
          *   <li>every protocol with a {@link #localHandler local handler} has a listener;</li>
-         *   <li>every TLS protocol of {@link #tlsProtocols(String...)} is supported by this JVM;</li>
+         *   <li>every TLS protocol of {@link #tlsProtocols(String...)} is supported by this JVM (by the
+         *       {@link #tlsProvider(Provider)} when one is set);</li>
+         *   <li>with a {@link #tlsProvider(Provider)}, every TLS listener's {@link SSLContext} comes from it;</li>
          *   <li>every TLS listener's {@link SSLContext} holds a server key and certificate and speaks
          *       one of the TLS protocols: a TLS handshake with it, in memory, must succeed (a context
          *       without a key would otherwise fail every client's handshake, with nothing logged);</li>
@@ -956,7 +1012,8 @@ public final class ProxyServer implements AutoCloseable {
                     ticker,
                     passDbThreads,
                     Map.copyOf(localHandlers),
-                    proxySelf);
+                    proxySelf,
+                    tlsProvider);
         }
 
         /** @return a timeout that runs inside the login timeout: as given, or its default capped by it */
@@ -996,15 +1053,16 @@ public final class ProxyServer implements AutoCloseable {
         private void checkTls() {
             SSLContext jvm;
             try {
-                jvm = SSLContext.getDefault();
+                jvm = tlsProvider == null ? SSLContext.getDefault() : TlsProviders.clientContext(tlsProvider, null);
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("tlsProtocols: this JVM has no default TLS context", e);
             }
+            String by = tlsProvider == null ? "this JVM" : tlsProvider.getName();
             List<String> supported = List.of(jvm.getSupportedSSLParameters().getProtocols());
             for (String protocol : tlsProtocols) {
                 if (!supported.contains(protocol)) {
-                    throw new IllegalStateException("tlsProtocols: " + protocol + " is not supported by this JVM "
-                            + "(supported: " + String.join(", ", supported) + ")");
+                    throw new IllegalStateException("tlsProtocols: " + protocol + " is not supported by " + by
+                            + " (supported: " + String.join(", ", supported) + ")");
                 }
             }
             for (Listener listener : listeners) {
@@ -1012,6 +1070,12 @@ public final class ProxyServer implements AutoCloseable {
                     continue;
                 }
                 String which = listener.protocol().name() + " listener on " + listener.address();
+                String from = listener.sslContext().getProvider().getName();
+                if (tlsProvider != null && !from.equals(tlsProvider.getName())) {
+                    throw new IllegalStateException("tlsProvider: the SSLContext of the " + which + " comes from "
+                            + from + ", not " + tlsProvider.getName() + "; make it with SSLContext.getInstance(\"TLS\", "
+                            + "provider)");
+                }
                 Optional<String> failure = TlsCheck.handshakeFailure(listener.sslContext(), tlsProtocols);
                 if (failure.isEmpty()) {
                     continue;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.mailproxy.testing.LineProtocol;
 import io.github.mailproxy.testing.TestTls;
+import io.github.mailproxy.testing.TlsProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -253,6 +254,35 @@ class ProxyServerBuilderTest {
         minimal().localHandler("line", handler).proxySelf("10.0.0.1", "2001:db8::/64").build();
     }
 
+    // ---- the TLS provider ----
+
+    @Test
+    void conscryptIsFoundByNameWithoutBeingInstalled() {
+        assertThat(java.security.Security.getProvider("Conscrypt")).isNull();
+        ProxyServer.builder().listen(implicitTls(TlsProvider.CONSCRYPT.serverContext())).passDb(PASS_DB)
+                .tlsProvider("conscrypt").build();
+    }
+
+    @Test
+    void anUnknownTlsProviderIsRefusedAtOnce() {
+        assertThatThrownBy(() -> ProxyServer.builder().tlsProvider("NoSuchTls"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("tlsProvider: no security provider named NoSuchTls (installed: SunJSSE");
+        assertThatThrownBy(() -> ProxyServer.builder().tlsProvider("SUN"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("tlsProvider: SUN offers no TLS (SSLContext.TLS)");
+        assertThatThrownBy(() -> ProxyServer.builder().tlsProvider("SunJSSE").tlsProvider("SunJSSE"))
+                .isInstanceOf(IllegalStateException.class).hasMessage("tlsProvider was already set");
+    }
+
+    @Test
+    void aTlsListenerWhoseContextComesFromAnotherProviderIsRefusedAtBuild() {
+        assertThatThrownBy(() -> ProxyServer.builder().listen(implicitTls(TestTls.serverContext())).passDb(PASS_DB)
+                .tlsProvider(TlsProvider.CONSCRYPT.provider()).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("tlsProvider: the SSLContext of the line listener on /127.0.0.1:0 comes from SunJSSE, "
+                        + "not Conscrypt; make it with SSLContext.getInstance(\"TLS\", provider)");
+    }
+
     // ---- toBuilder ----
 
     @Test
@@ -284,6 +314,7 @@ class ProxyServerBuilderTest {
                 .maxConnectionsPerIp(10)
                 .maxLoginsPerIpPerMinute(60)
                 .tlsProtocols("TLSv1.3")
+                .tlsProvider("SunJSSE")
                 .backendSslContext(TestTls.serverContext())
                 .loginTrustedNetworks("10.0.0.0/8")
                 .maxPendingOutput(4096)

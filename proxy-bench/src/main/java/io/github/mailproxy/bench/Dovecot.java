@@ -41,11 +41,25 @@ final class Dovecot extends Proxy {
     /** The proxy: a static passdb answering {@code proxy=y nopassword=y} with the backend's port. */
     static Dovecot proxy(Path dir, int imapPort, int pop3Port, int backendImap, int backendPop3, int uid)
             throws IOException {
-        String conf = common(dir, "mpbench-proxy", imapPort, pop3Port)
+        return proxy(dir, imapPort, pop3Port, backendImap, backendPop3, uid, null);
+    }
+
+    /**
+     * The proxy, with implicit TLS (IMAPS, POP3S) on its two ports when {@code tls} is given.
+     *
+     * @param tls the certificate and key, or null for plaintext listeners
+     */
+    static Dovecot proxy(Path dir, int imapPort, int pop3Port, int backendImap, int backendPop3, int uid, Certs tls)
+            throws IOException {
+        String conf = (tls == null ? common(dir, "mpbench-proxy", imapPort, pop3Port)
+                : common(dir, "mpbench-proxy", 0, 0).replace("ssl = no\n", "ssl = required\nssl_cert = <" + tls.cert()
+                        + "\nssl_key = <" + tls.key() + "\n")
+                        .replace("inet_listener imaps {\n    port = 0", "inet_listener imaps {\n    port = " + imapPort)
+                        .replace("inet_listener pop3s {\n    port = 0", "inet_listener pop3s {\n    port = " + pop3Port))
                 + "passdb {\n  driver = static\n  args = proxy=y nopassword=y host=127.0.0.1 port=%{if;%s;eq;imap;"
                 + backendImap + ";" + backendPop3 + "}\n}\n"
                 + "userdb {\n  driver = static\n  args = uid=" + uid + " gid=" + uid + "\n}\n";
-        Dovecot d = new Dovecot("dovecot-proxy", imapPort, pop3Port, true);
+        Dovecot d = new Dovecot(LoadBench.DOVECOT, imapPort, pop3Port, true);
         d.launch(dir, conf);
         return d;
     }

@@ -162,6 +162,11 @@ public final class LoadBench {
     }
 
     private void stopAll() {
+        stopAll(started);
+    }
+
+    /** Stops what was started, last first, and forgets it. */
+    static void stopAll(List<AutoCloseable> started) {
         for (int i = started.size() - 1; i >= 0; i--) {
             try {
                 started.get(i).close();
@@ -418,7 +423,7 @@ public final class LoadBench {
     private static int nextPort = 21000;
 
     /** @return a free loopback port below the ephemeral range, so no client socket ever holds it */
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         while (nextPort < 32000) {
             int port = nextPort++;
             try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {

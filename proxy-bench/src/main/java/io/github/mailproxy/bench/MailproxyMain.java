@@ -18,7 +18,9 @@ import java.util.concurrent.CountDownLatch;
  * since every benchmark client comes from 127.0.0.1; every other setting is the library's default. The answer is computed, not cached, as in
  * Dovecot's static passdb.
  *
- * <p>Arguments: {@code imapPort pop3Port backendImapPort backendPop3Port}.
+ * <p>Arguments: {@code imapPort pop3Port backendImapPort backendPop3Port [keystore password provider]}; with
+ * the last three, both listeners are implicit TLS (IMAPS, POP3S) with the keystore's key, made by the
+ * TLS provider ({@code jdk} or {@code conscrypt}), which is also the server's {@code tlsProvider}.
  */
 public final class MailproxyMain {
 
@@ -28,10 +30,10 @@ public final class MailproxyMain {
     /**
      * Runs until killed.
      *
-     * @param args {@code imapPort pop3Port backendImapPort backendPop3Port}
-     * @throws InterruptedException never in practice
+     * @param args {@code imapPort pop3Port backendImapPort backendPop3Port [keystore password provider]}
+     * @throws Exception when the keystore cannot be read
      */
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
         int imapPort = Integer.parseInt(args[0]);
         int pop3Port = Integer.parseInt(args[1]);
         String backendImap = args[2];
@@ -50,9 +52,24 @@ public final class MailproxyMain {
                 return true;
             }
         };
-        ProxyServer server = ProxyServer.builder()
-                .listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", imapPort)))
-                .listen(Pop3Protocol.plain(new InetSocketAddress("127.0.0.1", pop3Port)))
+        InetSocketAddress imap = new InetSocketAddress("127.0.0.1", imapPort);
+        InetSocketAddress pop3 = new InetSocketAddress("127.0.0.1", pop3Port);
+        ProxyServer.Builder builder = ProxyServer.builder();
+        if (args.length > 4) {
+            java.security.Provider provider = args[6].equals("conscrypt") ? org.conscrypt.Conscrypt.newProvider()
+                    : javax.net.ssl.SSLContext.getDefault().getProvider();
+            char[] password = args[5].toCharArray();
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                    javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(java.security.KeyStore.getInstance(new java.io.File(args[4]), password), password);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS", provider);
+            context.init(kmf.getKeyManagers(), null, null);
+            builder.tlsProvider(provider).listen(ImapProtocol.implicitTls(imap, context))
+                    .listen(Pop3Protocol.implicitTls(pop3, context));
+        } else {
+            builder.listen(ImapProtocol.plain(imap)).listen(Pop3Protocol.plain(pop3));
+        }
+        ProxyServer server = builder
                 .passDb(passDb)
                 .authStrategy(AuthStrategy.passwordForwarding())
                 // every client of the benchmark comes from 127.0.0.1, and 10,000 sessions are held at

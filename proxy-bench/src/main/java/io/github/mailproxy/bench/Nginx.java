@@ -25,6 +25,14 @@ final class Nginx extends Proxy {
     }
 
     static Nginx start(Path dir, int imapPort, int pop3Port, int backendImap, int backendPop3) throws IOException {
+        return start(dir, imapPort, pop3Port, backendImap, backendPop3, null);
+    }
+
+    /**
+     * @param tls the certificate and key for implicit TLS (IMAPS, POP3S) on both ports, or null for plaintext
+     */
+    static Nginx start(Path dir, int imapPort, int pop3Port, int backendImap, int backendPop3, Certs tls)
+            throws IOException {
         HttpServer auth = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
         auth.createContext("/auth", exchange -> {
             String protocol = exchange.getRequestHeaders().getFirst("Auth-Protocol");
@@ -49,8 +57,9 @@ final class Nginx extends Proxy {
                 + "  auth_http 127.0.0.1:" + auth.getAddress().getPort() + "/auth;\n"
                 // the 4k default halves large transfers
                 + "  proxy_buffer 64k;\n"
-                + "  server {\n    listen 127.0.0.1:" + imapPort + ";\n    protocol imap;\n  }\n"
-                + "  server {\n    listen 127.0.0.1:" + pop3Port + ";\n    protocol pop3;\n  }\n"
+                + (tls == null ? "" : "  ssl_certificate " + tls.cert() + ";\n  ssl_certificate_key " + tls.key() + ";\n")
+                + "  server {\n    listen 127.0.0.1:" + imapPort + (tls == null ? "" : " ssl") + ";\n    protocol imap;\n  }\n"
+                + "  server {\n    listen 127.0.0.1:" + pop3Port + (tls == null ? "" : " ssl") + ";\n    protocol pop3;\n  }\n"
                 + "}\n";
         Path file = dir.resolve("nginx.conf");
         Files.writeString(file, conf);

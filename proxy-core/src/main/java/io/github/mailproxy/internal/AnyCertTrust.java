@@ -1,7 +1,6 @@
 package io.github.mailproxy.internal;
 
 import java.net.Socket;
-import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -17,14 +16,17 @@ final class AnyCertTrust extends X509ExtendedTrustManager {
     private AnyCertTrust() {
     }
 
+    /** @return a context of the JVM's default provider that accepts any certificate */
     static SSLContext context() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new AnyCertTrust()}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS for backends", e);
-        }
+        return context(null);
+    }
+
+    /**
+     * @param provider the TLS provider, or null for the JVM's default
+     * @return a context that accepts any certificate
+     */
+    static SSLContext context(java.security.Provider provider) {
+        return TlsProviders.clientContext(provider, new TrustManager[] {new AnyCertTrust()});
     }
 
     @Override

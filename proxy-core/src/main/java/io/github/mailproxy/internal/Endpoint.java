@@ -246,6 +246,7 @@ final class Endpoint {
         dropInput();
         out.clear();
         count(-queued);
+        transport.closeOutbound();
         transport.release();
         if (key != null) {
             key.cancel();

@@ -10,7 +10,6 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -238,15 +237,20 @@ public final class Engine {
         return started && ownListeners.contains(address);
     }
 
-    private static int bufferSize() {
-        try {
-            SSLEngine probe = SSLContext.getDefault().createSSLEngine();
-            int packet = probe.getSession().getPacketBufferSize();
-            int app = probe.getSession().getApplicationBufferSize();
-            return Math.max(32 * 1024, packet + app);
-        } catch (NoSuchAlgorithmException e) {
-            return 64 * 1024;
+    /**
+     * @return the size of pooled buffers: room for a TLS record and its plaintext, of the backends'
+     *         context and every listener's alike
+     */
+    private int bufferSize() {
+        List<SSLContext> contexts = new ArrayList<>();
+        contexts.add(backendSslContext(false));
+        config.listeners().stream().map(Listener::sslContext).filter(java.util.Objects::nonNull).forEach(contexts::add);
+        int size = 32 * 1024;
+        for (SSLContext context : contexts) {
+            SSLEngine probe = context.createSSLEngine();
+            size = Math.max(size, probe.getSession().getPacketBufferSize() + probe.getSession().getApplicationBufferSize());
         }
+        return size;
     }
 
     private void accept(SelectionKey key, ServerSocketChannel server, Listener listener, EventLoop loop, int index,
@@ -532,16 +536,13 @@ public final class Engine {
     synchronized SSLContext backendSslContext(boolean anyCert) {
         if (anyCert) {
             if (anyCertSslContext == null) {
-                anyCertSslContext = AnyCertTrust.context();
+                anyCertSslContext = AnyCertTrust.context(config.tlsProvider());
             }
             return anyCertSslContext;
         }
         if (backendSslContext == null) {
-            try {
-                backendSslContext = config.backendSslContext() != null ? config.backendSslContext() : SSLContext.getDefault();
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("no default TLS context for backend connections", e);
-            }
+            backendSslContext = config.backendSslContext() != null ? config.backendSslContext()
+                    : TlsProviders.clientContext(config.tlsProvider(), null);
         }
         return backendSslContext;
     }

@@ -14,6 +14,7 @@ import java.util.List;
 /**
  * The checked configuration of a server, with every default applied: made in one place,
  * {@code ProxyServer.Builder.engineConfig()}, whose {@code DEFAULT_} constants name the defaults.
+ * {@code tlsProvider} is null for the JVM's default provider.
  */
 public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpec authCache, AuthStrategy authStrategy,
                            CapabilityFilter capabilityFilter, SessionListener sessionListener,
@@ -27,7 +28,7 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            NetworkList loginTrustedNetworks, int maxPendingOutput,
                            io.github.mailproxy.Ticker ticker, int passDbThreads,
                            java.util.Map<String, io.github.mailproxy.LocalSessionHandler> localHandlers,
-                           NetworkList proxySelf) {
+                           NetworkList proxySelf, java.security.Provider tlsProvider) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

@@ -47,6 +47,14 @@ interface Transport {
     /** @return whether the transport is secured by TLS */
     boolean secured();
 
+    /**
+     * Says goodbye at the transport's level before the socket closes (TLS: {@code close_notify}),
+     * as far as the socket takes it now, without waiting; errors are ignored. Nothing is written
+     * afterwards.
+     */
+    default void closeOutbound() {
+    }
+
     /** Gives back pooled buffers; the transport is not used afterwards. */
     void release();
 }

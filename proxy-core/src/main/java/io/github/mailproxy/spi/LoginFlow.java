@@ -129,6 +129,8 @@ public final class LoginFlow {
         /** The backend login client has its answer (logged in, refused, unavailable). The default does nothing. */
         default void backendLoginDone() {
         }
+
+        /**
          * @return the post-login capabilities of the server's local handler for this protocol, or
          *         {@code null} when it has none (a local login then fails temporarily)
          */

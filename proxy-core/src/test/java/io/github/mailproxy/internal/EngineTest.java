@@ -11,23 +11,19 @@ import io.github.mailproxy.StaticPassDb;
 import io.github.mailproxy.TlsMode;
 import io.github.mailproxy.testing.Await;
 import io.github.mailproxy.testing.LeakCheck;
+import io.github.mailproxy.testing.LineClient;
 import io.github.mailproxy.testing.LineProtocol;
-import io.github.mailproxy.testing.TestTls;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +66,7 @@ class EngineTest {
     void relaysBytesBothWaysAfterLogin() throws IOException {
         start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             assertThat(c.line()).isEqualTo("HELLO");
             c.send("WHAT\r\n");
             assertThat(c.line()).isEqualTo("ERR unknown");
@@ -93,7 +89,7 @@ class EngineTest {
     void commandsPipelinedAfterLoginReachTheBackend() throws IOException {
         start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\nPING 1\r\nPING 2\r\n");
             assertThat(c.line()).isEqualTo("OK WELCOME");
@@ -107,7 +103,7 @@ class EngineTest {
         PassDb twoHosts = StaticPassDb.parse("proxy=y host=127.0.0.2,127.0.0.1 port=" + backend.port());
         start(PLAIN_LINE, twoHosts);
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             assertThat(c.line()).isEqualTo("OK WELCOME");
@@ -123,7 +119,7 @@ class EngineTest {
         start(PLAIN_LINE,
                 StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + deadPort));
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             assertThat(c.line()).isEqualTo("UNAVAILABLE");
@@ -137,7 +133,7 @@ class EngineTest {
         PassDb broken = request -> CompletableFuture.failedFuture(new IllegalStateException("db down"));
         start(PLAIN_LINE, broken);
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             assertThat(c.line()).isEqualTo("NO Reject");
@@ -149,49 +145,10 @@ class EngineTest {
         start(PLAIN_LINE,
                 request -> CompletableFuture.completedFuture(PassDbResult.notFound()));
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             assertThat(c.line()).isEqualTo("NO Reject");
-        }
-    }
-
-    @Test
-    void startTlsDiscardsWhatWasPipelinedBeforeTheHandshake() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.STARTTLS, TestTls.serverContext()), toBackend());
-        try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
-            c.line();
-            c.send("TLS\r\nLOGIN injected x\r\n");
-            assertThat(c.line()).isEqualTo("OK go");
-            SSLSocket tls = (SSLSocket) TestTls.clientContext().getSocketFactory()
-                    .createSocket(s, "localhost", s.getPort(), true);
-            tls.startHandshake();
-            Conversation t = new Conversation(tls);
-            t.send("SECURE\r\n");
-            assertThat(t.line()).isEqualTo("YES");
-            t.send("LOGIN a b\r\n");
-            assertThat(t.line()).isEqualTo("OK WELCOME");
-            byte[] payload = randomBytes(1024 * 1024);
-            assertThat(t.exchange(payload)).isEqualTo(payload);
-        }
-        Await.until("session event", Duration.ofSeconds(5), () -> events.size() == 1);
-        assertThat(events.get(0).user()).isEqualTo("a");
-    }
-
-    @Test
-    void implicitTlsRelays() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.IMPLICIT, TestTls.serverContext()), toBackend());
-        try (SSLSocket s = (SSLSocket) TestTls.clientContext().getSocketFactory()
-                .createSocket("127.0.0.1", server.port("line"))) {
-            s.setSoTimeout(10_000);
-            Conversation c = new Conversation(s);
-            assertThat(c.line()).isEqualTo("HELLO");
-            c.send("SECURE\r\nLOGIN a b\r\n");
-            assertThat(c.line()).isEqualTo("YES");
-            assertThat(c.line()).isEqualTo("OK WELCOME");
-            byte[] payload = randomBytes(2 * 1024 * 1024 + 3);
-            assertThat(c.exchange(payload)).isEqualTo(payload);
         }
     }
 
@@ -200,7 +157,7 @@ class EngineTest {
         server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(toBackend()).loginTimeout(Duration.ofMillis(200)).sessionListener(events::add).build().start();
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             assertThat(c.line()).isEqualTo("TIMEOUT");
             assertThat(c.line()).isNull();
@@ -213,7 +170,7 @@ class EngineTest {
     void closeSaysGoodbyeToClientsLoggingIn() throws IOException {
         start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             server.close();
             assertThat(c.line()).isEqualTo("SHUTDOWN");
@@ -226,7 +183,7 @@ class EngineTest {
     void idleRelayedSessionHoldsNoBuffer() throws IOException {
         start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\nPING\r\n");
             c.line();
@@ -242,7 +199,7 @@ class EngineTest {
         start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
             s.setReceiveBufferSize(64 * 1024);
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             assertThat(c.line()).isEqualTo("OK WELCOME");
@@ -274,58 +231,6 @@ class EngineTest {
     }
 
     @Test
-    void relaysToABackendOverImplicitTls() throws IOException {
-        try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT)) {
-            server = ProxyServer.builder().listen(PLAIN_LINE)
-                    .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 ssl=yes port=" + tlsBackend.port()))
-                    .backendSslContext(TestTls.clientContext()).build().start();
-            try (Socket s = connect()) {
-                Conversation c = new Conversation(s);
-                c.line();
-                c.send("LOGIN a b\r\n");
-                assertThat(c.line()).isEqualTo("OK WELCOME");
-                byte[] payload = randomBytes(1024 * 1024 + 5);
-                assertThat(c.exchange(payload)).isEqualTo(payload);
-            }
-        }
-    }
-
-    @Test
-    void refusesABackendCertificateItDoesNotTrustUnlessAnyCert() throws IOException {
-        try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT)) {
-            server = ProxyServer.builder().listen(PLAIN_LINE)
-                    .passDb(request -> CompletableFuture.completedFuture(PassDbResult.found(Map.of("proxy", "y",
-                            "host", "127.0.0.1", "port", String.valueOf(tlsBackend.port()),
-                            "ssl", request.user().equals("any") ? "any-cert" : "yes")))).build().start();
-            try (Socket s = connect()) {
-                Conversation c = new Conversation(s);
-                c.line();
-                c.send("LOGIN strict b\r\n");
-                assertThat(c.line()).isEqualTo("UNAVAILABLE");
-                c.send("LOGIN any b\r\n");
-                assertThat(c.line()).isEqualTo("OK WELCOME");
-            }
-        }
-    }
-
-    @Test
-    void upgradesTheBackendConnectionWithStartTls() throws IOException {
-        try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.STARTTLS)) {
-            server = ProxyServer.builder().listen(PLAIN_LINE)
-                    .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 starttls=yes port=" + tlsBackend.port()))
-                    .backendSslContext(TestTls.clientContext()).build().start();
-            try (Socket s = connect()) {
-                Conversation c = new Conversation(s);
-                c.line();
-                c.send("LOGIN a b\r\n");
-                assertThat(c.line()).isEqualTo("OK SECURE-WELCOME");
-                byte[] payload = randomBytes(512 * 1024);
-                assertThat(c.exchange(payload)).isEqualTo(payload);
-            }
-        }
-    }
-
-    @Test
     void failedLoginsAreAnsweredAfterTheFailureDelayWithoutBlockingTheLoop() throws IOException {
         List<Runnable> delayed = new CopyOnWriteArrayList<>();
         List<Long> delays = new CopyOnWriteArrayList<>();
@@ -341,11 +246,11 @@ class EngineTest {
                         : PassDbResult.notFound()))
                 .scheduler(manual).build().start();
         try (Socket s = connect(); Socket other = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN unknown pw\r\n");
             Await.until("the failure reply to be scheduled", Duration.ofSeconds(5), () -> delayed.size() == 1);
-            Conversation o = new Conversation(other);
+            LineClient o = LineClient.over(other);
             assertThat(o.line()).isEqualTo("HELLO");
             o.send("WHAT\r\n");
             assertThat(o.line()).as("the loop serves others meanwhile").isEqualTo("ERR unknown");
@@ -368,7 +273,7 @@ class EngineTest {
                     .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 proxy_timeout=1 port=" + silent.getLocalPort()))
                     .build().start();
             try (Socket s = connect()) {
-                Conversation c = new Conversation(s);
+                LineClient c = LineClient.over(s);
                 c.line();
                 c.send("LOGIN a b\r\n");
                 // the login timeout is 60 s and the socket's read timeout 10 s: only proxy_timeout can answer
@@ -382,10 +287,10 @@ class EngineTest {
         server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(toBackend()).maxConnectionsPerIp(2).maxConnections(3).build().start();
         try (Socket first = connect(); Socket second = connect()) {
-            assertThat(new Conversation(first).line()).isEqualTo("HELLO");
-            assertThat(new Conversation(second).line()).isEqualTo("HELLO");
+            assertThat(LineClient.over(first).line()).isEqualTo("HELLO");
+            assertThat(LineClient.over(second).line()).isEqualTo("HELLO");
             try (Socket third = connect()) {
-                Conversation c = new Conversation(third);
+                LineClient c = LineClient.over(third);
                 assertThat(c.line()).isEqualTo("BUSY");
                 assertThat(c.line()).isNull();
             }
@@ -396,18 +301,18 @@ class EngineTest {
                 otherIp.setSoTimeout(10_000);
                 otherIp.bind(new InetSocketAddress("127.0.0.2", 0));
                 otherIp.connect(new InetSocketAddress("127.0.0.1", server.port("line")));
-                assertThat(new Conversation(otherIp).line()).as("another address has its own count").isEqualTo("HELLO");
+                assertThat(LineClient.over(otherIp).line()).as("another address has its own count").isEqualTo("HELLO");
                 try (Socket overTotal = new Socket()) {
                     overTotal.setSoTimeout(10_000);
                     overTotal.bind(new InetSocketAddress("127.0.0.3", 0));
                     overTotal.connect(new InetSocketAddress("127.0.0.1", server.port("line")));
-                    assertThat(new Conversation(overTotal).line()).as("the total is reached").isEqualTo("BUSY");
+                    assertThat(LineClient.over(overTotal).line()).as("the total is reached").isEqualTo("BUSY");
                 }
             }
         }
         Await.until("all connections released", Duration.ofSeconds(5), () -> server.stats().openSessions() == 0);
         try (Socket again = connect()) {
-            assertThat(new Conversation(again).line()).isEqualTo("HELLO");
+            assertThat(LineClient.over(again).line()).isEqualTo("HELLO");
         }
     }
 
@@ -421,7 +326,7 @@ class EngineTest {
                 })
                 .authFailureDelay(Duration.ZERO).maxLoginsPerIpPerMinute(2).build().start();
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             for (int i = 0; i < 3; i++) {
                 c.send("LOGIN u p\r\n");
@@ -432,30 +337,11 @@ class EngineTest {
     }
 
     @Test
-    void onlyTheConfiguredTlsVersionsAreAccepted() throws IOException {
-        server = ProxyServer.builder()
-                .listen(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.IMPLICIT, TestTls.serverContext()))
-                .passDb(toBackend()).tlsProtocols("TLSv1.3").build().start();
-        try (SSLSocket tls12 = (SSLSocket) TestTls.clientContext().getSocketFactory()
-                .createSocket("127.0.0.1", server.port("line"))) {
-            tls12.setSoTimeout(10_000);
-            tls12.setEnabledProtocols(new String[] {"TLSv1.2"});
-            org.assertj.core.api.Assertions.assertThatThrownBy(tls12::startHandshake).isInstanceOf(IOException.class);
-        }
-        try (SSLSocket tls13 = (SSLSocket) TestTls.clientContext().getSocketFactory()
-                .createSocket("127.0.0.1", server.port("line"))) {
-            tls13.setSoTimeout(10_000);
-            assertThat(new Conversation(tls13).line()).isEqualTo("HELLO");
-            assertThat(tls13.getSession().getProtocol()).isEqualTo("TLSv1.3");
-        }
-    }
-
-    @Test
     void closeLetsRelayedSessionsRunUntilTheDeadlineThenClosesThem() throws Exception {
         server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(toBackend()).shutdownTimeout(Duration.ofSeconds(3)).sessionListener(events::add).build().start();
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             assertThat(c.line()).isEqualTo("OK WELCOME");
@@ -475,7 +361,7 @@ class EngineTest {
         server = ProxyServer.builder().listen(PLAIN_LINE)
                 .passDb(request -> new CompletableFuture<>()).passDbTimeout(Duration.ofMillis(300)).build().start();
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             assertThat(c.line()).isEqualTo("NO Reject");
@@ -488,13 +374,13 @@ class EngineTest {
                 .passDb(toBackend()).idleTimeout(Duration.ofMillis(300)).loginTimeout(Duration.ofSeconds(2))
                 .sessionListener(events::add).build().start();
         try (Socket silent = connect()) {
-            Conversation c = new Conversation(silent);
+            LineClient c = LineClient.over(silent);
             c.line();
             assertThat(c.line()).isEqualTo("TIMEOUT");
             assertThat(c.line()).isNull();
         }
         try (Socket slowloris = connect()) {
-            Conversation c = new Conversation(slowloris);
+            LineClient c = LineClient.over(slowloris);
             c.line();
             String timeout = null;
             // one byte every 100 ms keeps it from being idle, but not from the login deadline
@@ -526,7 +412,7 @@ class EngineTest {
             start(PLAIN_LINE,
                     StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + rude.getLocalPort()));
             try (Socket s = connect()) {
-                Conversation c = new Conversation(s);
+                LineClient c = LineClient.over(s);
                 c.line();
                 c.send("LOGIN a b\r\n");
                 assertThat(c.line()).isEqualTo("UNAVAILABLE");
@@ -541,7 +427,7 @@ class EngineTest {
     void eitherSideGoingAwayMidRelayClosesTheOther() throws IOException {
         start(PLAIN_LINE, toBackend());
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             c.line();
@@ -551,7 +437,7 @@ class EngineTest {
         }
         Await.until("everything closed", Duration.ofSeconds(5), () -> server.stats().openBackendConnections() == 0);
         try (Socket s = connect()) {
-            Conversation c = new Conversation(s);
+            LineClient c = LineClient.over(s);
             c.line();
             c.send("LOGIN a b\r\n");
             c.line();
@@ -559,17 +445,6 @@ class EngineTest {
         }
         Await.until("the backend side closed after the client vanished", Duration.ofSeconds(5),
                 () -> server.stats().openSessions() == 0 && server.stats().openBackendConnections() == 0);
-    }
-
-    @Test
-    void aClientVanishingMidHandshakeOrMidLineLeavesNothingBehind() throws IOException {
-        start(new Listener(new LineProtocol(), ANY_LOOPBACK, TlsMode.IMPLICIT, TestTls.serverContext()), toBackend());
-        try (Socket s = connect()) {
-            s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01}); // half a ClientHello
-            s.setSoLinger(true, 0);
-        }
-        Await.until("the half-open TLS session closed", Duration.ofSeconds(5), () -> server.stats().openSessions() == 0);
-        assertThat(server.stats().buffersInUse()).isZero();
     }
 
     private Socket connect() throws IOException {
@@ -582,123 +457,5 @@ class EngineTest {
         byte[] b = new byte[n];
         new Random(n).nextBytes(b);
         return b;
-    }
-
-    /** Line-oriented client side of a test conversation. */
-    private static final class Conversation {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-
-        Conversation(Socket socket) throws IOException {
-            this.socket = socket;
-            this.in = socket.getInputStream();
-            this.out = socket.getOutputStream();
-        }
-
-        void send(String text) throws IOException {
-            out.write(text.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-        }
-
-        /** @return the next line without CRLF, or null at end of stream */
-        String line() throws IOException {
-            StringBuilder sb = new StringBuilder();
-            int c;
-            while ((c = in.read()) != -1) {
-                if (c == '\n') {
-                    int len = sb.length();
-                    return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
-                }
-                sb.append((char) c);
-            }
-            return sb.length() == 0 ? null : sb.toString();
-        }
-
-        /** Sends the payload from another thread while reading the same number of bytes back. */
-        byte[] exchange(byte[] payload) throws IOException {
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    out.write(payload);
-                    out.flush();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            byte[] back = in.readNBytes(payload.length);
-            writer.join();
-            return back;
-        }
-    }
-
-    /** A backend that greets with WELCOME and echoes everything; a thread per connection (test only). */
-    private static final class EchoBackend implements AutoCloseable {
-        private final ServerSocket serverSocket;
-        final List<Socket> sockets = new CopyOnWriteArrayList<>();
-
-        enum Tls { NONE, IMPLICIT, STARTTLS }
-
-        private final Tls tls;
-
-        EchoBackend() throws IOException {
-            this(Tls.NONE);
-        }
-
-        EchoBackend(Tls tls) throws IOException {
-            this.tls = tls;
-            serverSocket = tls == Tls.IMPLICIT
-                    ? TestTls.serverContext().getServerSocketFactory().createServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))
-                    : new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-            Thread acceptor = new Thread(this::acceptLoop, "echo-backend");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        int port() {
-            return serverSocket.getLocalPort();
-        }
-
-        private void acceptLoop() {
-            while (!serverSocket.isClosed()) {
-                try {
-                    Socket s = serverSocket.accept();
-                    sockets.add(s);
-                    Thread t = new Thread(() -> echo(s, tls), "echo");
-                    t.setDaemon(true);
-                    t.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private static void echo(Socket plain, Tls tls) {
-            try (plain) {
-                Socket s = plain;
-                s.getOutputStream().write("WELCOME\r\n".getBytes(StandardCharsets.US_ASCII));
-                if (tls == Tls.STARTTLS) {
-                    byte[] command = s.getInputStream().readNBytes("STARTTLS\r\n".length());
-                    assertThat(new String(command, StandardCharsets.US_ASCII)).isEqualTo("STARTTLS\r\n");
-                    s.getOutputStream().write("GO\r\n".getBytes(StandardCharsets.US_ASCII));
-                    SSLSocket secured = (SSLSocket) TestTls.serverContext().getSocketFactory()
-                            .createSocket(s, null, s.getPort(), true);
-                    secured.setUseClientMode(false);
-                    secured.startHandshake();
-                    s = secured;
-                    s.getOutputStream().write("SECURE-WELCOME\r\n".getBytes(StandardCharsets.US_ASCII));
-                }
-                s.getInputStream().transferTo(s.getOutputStream());
-            } catch (IOException e) {
-                // the proxy closed the connection
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            serverSocket.close();
-            for (Socket s : sockets) {
-                s.close();
-            }
-        }
     }
 }

@@ -3,11 +3,16 @@ package io.github.mailproxy.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 
-/** A blocking client of {@link LineProtocol} over a real socket, optionally from a chosen local address. */
+/**
+ * A blocking client of {@link LineProtocol} over a real socket, optionally from a chosen local
+ * address, or over a socket the test connected itself (plain or TLS).
+ */
 public final class LineClient implements AutoCloseable {
 
     private final Socket socket;
@@ -91,6 +96,15 @@ public final class LineClient implements AutoCloseable {
     }
 
     /**
+     * @param socket a connected socket, plain or TLS; closed by {@link #close()}
+     * @return a client over it
+     * @throws IOException if its streams cannot be had
+     */
+    public static LineClient over(Socket socket) throws IOException {
+        return new LineClient(socket);
+    }
+
+    /**
      * @param text what to send, CRLF included
      * @throws IOException if the write fails
      */
@@ -124,6 +138,27 @@ public final class LineClient implements AutoCloseable {
     public String command(String command) throws IOException {
         send(command + "\r\n");
         return line();
+    }
+
+    /**
+     * Sends the payload from another thread while reading the same number of bytes back (an echo).
+     *
+     * @param payload the bytes to send
+     * @return the bytes read back
+     * @throws IOException if the read fails or times out
+     */
+    public byte[] exchange(byte[] payload) throws IOException {
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                out.write(payload);
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        byte[] back = in.readNBytes(payload.length);
+        writer.join();
+        return back;
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.github.mailproxy.ProxyServer;
 import io.github.mailproxy.StaticPassDb;
 import io.github.mailproxy.testing.Await;
 import io.github.mailproxy.testing.LeakCheck;
-import io.github.mailproxy.testing.TestTls;
 import jakarta.activation.DataHandler;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
@@ -42,8 +41,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * GreenMail as the backend, Angus Mail as the client, the proxy in between on a plain, a STARTTLS
- * and an implicit-TLS listener: after login the client gets what it would get connected directly.
+ * GreenMail as the backend, Angus Mail as the client, the proxy in between on a plain listener:
+ * after login the client gets what it would get connected directly. Over TLS, with each provider:
+ * {@link ImapTlsConversationTest}.
  */
 class ImapEndToEndTest {
 
@@ -52,8 +52,6 @@ class ImapEndToEndTest {
 
     private static GreenMail greenMail;
     private static ProxyServer plain;
-    private static ProxyServer starttls;
-    private static ProxyServer implicitTls;
 
     @BeforeAll
     static void start() {
@@ -66,26 +64,14 @@ class ImapEndToEndTest {
                 .listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", 0)))
                 .passDb(StaticPassDb.parse(passDb))
                 .build().start();
-        starttls = ProxyServer.builder()
-                .listen(ImapProtocol.starttls(new InetSocketAddress("127.0.0.1", 0), TestTls.serverContext()))
-                .passDb(StaticPassDb.parse(passDb))
-                .build().start();
-        implicitTls = ProxyServer.builder()
-                .listen(ImapProtocol.implicitTls(new InetSocketAddress("127.0.0.1", 0), TestTls.serverContext()))
-                .passDb(StaticPassDb.parse(passDb))
-                .build().start();
     }
 
     @AfterAll
     static void stop() {
         try {
             LeakCheck.assertNothingLeaked(plain);
-            LeakCheck.assertNothingLeaked(starttls);
-            LeakCheck.assertNothingLeaked(implicitTls);
         } finally {
             plain.close();
-            starttls.close();
-            implicitTls.close();
             greenMail.stop();
         }
     }
@@ -143,25 +129,6 @@ class ImapEndToEndTest {
         } catch (MessagingException expected) {
             assertThat(client.trace()).contains("NO [AUTHENTICATIONFAILED] Authentication failed.");
         }
-    }
-
-    @Test
-    void startTlsThenLogin() throws Exception {
-        AngusClient client = AngusClient.imap(port(starttls)).startTls(TestTls.clientContext());
-        Store store = client.connect("carol", "pw-carol");
-        assertThat(store.getFolder("INBOX").exists()).isTrue();
-        store.close();
-        assertThat(client.trace()).contains("STARTTLS").contains("OK Begin TLS negotiation now.");
-    }
-
-    @Test
-    void implicitTlsLogin() throws Exception {
-        AngusClient client = AngusClient.imaps(port(implicitTls), TestTls.clientContext());
-        Store store = client.connect("carol", "pw-carol");
-        Folder inbox = store.getFolder("INBOX");
-        inbox.open(Folder.READ_ONLY);
-        inbox.close(false);
-        store.close();
     }
 
     @Test

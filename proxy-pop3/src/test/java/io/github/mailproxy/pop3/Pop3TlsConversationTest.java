@@ -9,28 +9,42 @@ import io.github.mailproxy.testing.LeakCheck;
 import io.github.mailproxy.testing.TestTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.github.mailproxy.testing.TlsProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** STLS (RFC 2595) and implicit TLS, with plaintext authentication allowed only under TLS. */
+/**
+ * STLS (RFC 2595) and implicit TLS, with plaintext authentication allowed only under TLS; the
+ * proxy's TLS by each provider (the JDK's and Conscrypt).
+ */
+@ParameterizedClass
+@EnumSource(TlsProvider.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Pop3TlsConversationTest {
 
     private static final String DISALLOWED = "-ERR [AUTH] Plaintext authentication disallowed on non-secure connections.";
 
+    /** The proxy's TLS provider in this invocation; its servers are made for it once. */
+    @Parameter
+    TlsProvider tls;
+
     private GreenMailBackend backend;
     private ProxyServer starttls;
     private ProxyServer implicit;
 
-    @BeforeAll
-    void start() {
+    @BeforeParameterizedClassInvocation
+    void start(TlsProvider tls) {
         backend = new GreenMailBackend();
         backend.user("alice", "alicepw").deliver(GreenMailBackend.message("alice@example.org", "hi", "Hi."));
         String passDb = "proxy=y host=127.0.0.1 port=" + backend.port() + " nopassword=y";
         starttls = ProxyServer.builder()
-                .listen(Pop3Protocol.starttls(new InetSocketAddress("127.0.0.1", 0), TestTls.serverContext()))
+                .listen(Pop3Protocol.starttls(new InetSocketAddress("127.0.0.1", 0), tls.serverContext()))
+                .tlsProvider(tls.provider())
                 .passDb(StaticPassDb.parse(passDb))
                 .plaintextAuth(PlaintextAuth.TLS_ONLY)
                 .authFailureDelay(Duration.ZERO)
@@ -38,7 +52,8 @@ class Pop3TlsConversationTest {
                 .build()
                 .start();
         implicit = ProxyServer.builder()
-                .listen(Pop3Protocol.implicitTls(new InetSocketAddress("127.0.0.1", 0), TestTls.serverContext()))
+                .listen(Pop3Protocol.implicitTls(new InetSocketAddress("127.0.0.1", 0), tls.serverContext()))
+                .tlsProvider(tls.provider())
                 .passDb(StaticPassDb.parse(passDb))
                 .plaintextAuth(PlaintextAuth.TLS_ONLY)
                 .authFailureDelay(Duration.ZERO)
@@ -47,7 +62,7 @@ class Pop3TlsConversationTest {
                 .start();
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     void stop() {
         try {
             LeakCheck.assertNothingLeaked(starttls);

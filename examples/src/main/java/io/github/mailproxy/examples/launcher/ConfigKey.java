@@ -91,6 +91,11 @@ public final class ConfigKey<T> {
     public static final ConfigKey<List<String>> TLS_PROTOCOLS = new ConfigKey<>("tls.protocols", "list",
             String.join(",", ProxyServer.Builder.DEFAULT_TLS_PROTOCOLS), "TLS versions enabled, comma-separated",
             Parsers::tlsProtocols, option("tlsProtocols", (b, v) -> b.tlsProtocols(v.toArray(String[]::new))));
+    /** The TLS implementation. */
+    public static final ConfigKey<java.security.Provider> TLS_PROVIDER = new ConfigKey<>("tls.provider", "jdk|conscrypt",
+            "jdk", "TLS implementation, towards clients and backends: jdk (SunJSSE) or conscrypt (BoringSSL, bundled; "
+            + "Linux, macOS, Windows on x86-64)", Parsers::tlsProvider,
+            option("tlsProvider", ProxyServer.Builder::tlsProvider));
 
     /** Which PassDb finds the users' backends. */
     public static final ConfigKey<String> PASSDB = new ConfigKey<>("passdb", "static|passwd-file|jdbc|ldap|http",
@@ -233,7 +238,8 @@ public final class ConfigKey<T> {
 
     /** The table, in the order of {@code --help}. */
     private static final List<ConfigKey<?>> VALUES = List.of(IMAP_LISTEN, IMAP_TLS, POP3_LISTEN, POP3_TLS, TLS_KEYSTORE,
-            TLS_KEYSTORE_PASSWORD, TLS_SNI_KEYSTORES, TLS_RELOAD_INTERVAL, TLS_PROTOCOLS, PASSDB, PASSDB_STATIC, PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
+            TLS_KEYSTORE_PASSWORD, TLS_SNI_KEYSTORES, TLS_RELOAD_INTERVAL, TLS_PROTOCOLS, TLS_PROVIDER, PASSDB, PASSDB_STATIC,
+            PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
             PASSDB_JDBC_USER, PASSDB_JDBC_PASSWORD, PASSDB_JDBC_QUERY, PASSDB_JDBC_POOL_SIZE, PASSDB_DOVECOT_SQL_CONF,
             PASSDB_HTTP_URL, PASSDB_HTTP_HEADERS, PASSDB_HTTP_TIMEOUT,
             PASSDB_DOVECOT_LDAP_CONF,
@@ -444,6 +450,26 @@ public final class ConfigKey<T> {
 
         static InetSocketAddress listenAddress(ConfigKey<InetSocketAddress> key, String value) {
             return ListenAddress.parse(key.key(), value);
+        }
+
+        static java.security.Provider tlsProvider(ConfigKey<java.security.Provider> key, String value) {
+            String name = value.toLowerCase(Locale.ROOT);
+            if (!List.of("jdk", "conscrypt").contains(name)) {
+                throw new ConfigException(key.key() + ": unknown value '" + value + "'; expected jdk, conscrypt");
+            }
+            if (name.equals("jdk")) {
+                try {
+                    return javax.net.ssl.SSLContext.getDefault().getProvider();
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new ConfigException(key.key() + ": this JVM has no TLS implementation", e);
+                }
+            }
+            try {
+                return org.conscrypt.Conscrypt.newProvider();
+            } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+                throw new ConfigException(key.key() + ": conscrypt cannot start on this platform (" + e.getMessage()
+                        + "); use jdk", e);
+            }
         }
 
         static List<String> tlsProtocols(ConfigKey<List<String>> key, String value) {

@@ -47,13 +47,29 @@ final class ListenerConfig {
         ServerCertificates certificates = tlsUsed
                 ? certificates(v, imapTls.equals("plain") ? ConfigKey.POP3_TLS : ConfigKey.IMAP_TLS) : null;
         try {
-            return new Listeners(listeners(v, imapTls, pop3Tls, certificates == null ? null : certificates.sslContext()),
+            return new Listeners(listeners(v, imapTls, pop3Tls, certificates == null ? null : sslContext(v, certificates)),
                     certificates);
         } catch (RuntimeException e) {
             if (certificates != null) {
                 certificates.close();
             }
             throw e;
+        }
+    }
+
+    /** The certificates' key manager in a context of the {@code tls.provider} (the JDK's when absent). */
+    private static SSLContext sslContext(ConfigValues v, ServerCertificates certificates) {
+        java.security.Provider provider = v.get(ConfigKey.TLS_PROVIDER);
+        if (provider == null) {
+            return certificates.sslContext();
+        }
+        try {
+            SSLContext context = SSLContext.getInstance("TLS", provider);
+            context.init(new javax.net.ssl.KeyManager[] {certificates.keyManager()}, null, null);
+            return context;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ConfigException(ConfigKey.TLS_PROVIDER.key() + ": " + provider.getName() + " has no TLS: "
+                    + e.getMessage(), e);
         }
     }
 

@@ -358,7 +358,8 @@ class LauncherConfigTest {
     @Test
     void everyKeyThatSetsABuilderOptionIsAppliedByTheTable() {
         assertThat(ConfigKey.values()).filteredOn(k -> k.option().isPresent()).extracting(ConfigKey::key)
-                .containsExactly("tls.protocols", "auth.failure-delay", "auth.proxy-self", "login.timeout", "idle.timeout",
+                .containsExactly("tls.protocols", "tls.provider", "auth.failure-delay", "auth.proxy-self", "login.timeout",
+                        "idle.timeout",
                         "backend.timeout", "backend.trusted", "max.connections", "max.connections.per-ip",
                         "max.logins.per-ip", "login.trusted-networks", "plaintext.auth");
     }

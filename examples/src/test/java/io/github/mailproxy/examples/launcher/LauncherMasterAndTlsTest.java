@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -86,8 +88,9 @@ class LauncherMasterAndTlsTest {
         }
     }
 
-    @Test
-    void implicitTlsListenersServeImapsAndPop3sWithTheKeystore() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk", "conscrypt"})
+    void implicitTlsListenersServeImapsAndPop3sWithTheKeystore(String provider) throws Exception {
         Path keystore = TestKeystore.copyTo(dir);
         // one static passdb serves both protocols only if the backend ports are the standard ones, so
         // each listener gets a proxy of its own here
@@ -98,10 +101,11 @@ class LauncherMasterAndTlsTest {
                     %s.tls = implicit
                     tls.keystore = %s
                     tls.keystore.password = %s
+                    tls.provider = %s
                     plaintext.auth = tls-only
                     passdb = static
                     passdb.static = proxy=y host=127.0.0.1 port=%d nopassword=y
-                    """.formatted(protocol, protocol, keystore, TestKeystore.PASSWORD, backendPort));
+                    """.formatted(protocol, protocol, keystore, TestKeystore.PASSWORD, provider, backendPort));
             try {
                 assertThat(MailClient.inboxSubjectsOverTls(protocol + "s", tls.server().port(protocol), "erin",
                         "erin-secret")).isEmpty();
