@@ -274,7 +274,10 @@ class ProxyServerBuilderTest {
                 .backendSslContext(TestTls.serverContext())
                 .loginTrustedNetworks("10.0.0.0/8")
                 .maxPendingOutput(4096)
-                .passDbThreads(3);
+                .passDbThreads(3)
+                .haproxyTrustedNetworks("10.0.0.10")
+                .haproxyTimeout(Duration.ofSeconds(4))
+                .backendHaproxy(true);
         ProxyServer server = original.build();
 
         ProxyServer.Builder copy = server.toBuilder();

@@ -267,7 +267,14 @@ public final class Engine {
                 closeQuietly(channel);
                 continue;
             }
-            openSession(loop, index, listener, channel, !admit(channel));
+            if (listener.haproxy() && !config.haproxyTrustedNetworks().contains(remoteIp(channel))) {
+                // a forged PROXY header would name any client it likes: not a byte is read from it
+                refused("haproxy-untrusted");
+                closeQuietly(channel);
+                continue;
+            }
+            // behind a load balancer the per-address count waits for the client its header names
+            openSession(loop, index, listener, channel, !admission.admit(listener.haproxy() ? null : remoteIp(channel)));
         }
     }
 
@@ -281,8 +288,14 @@ public final class Engine {
         });
     }
 
-    private boolean admit(SocketChannel channel) {
-        return admission.admit(remoteIp(channel));
+    /**
+     * Counts a session accepted behind a load balancer under the client address its PROXY header names.
+     *
+     * @param ip the client's address
+     * @return whether it is within the per-address limit
+     */
+    boolean admitAddress(java.net.InetAddress ip) {
+        return admission.admitAddress(ip);
     }
 
     private void release(java.net.InetAddress ip) {
@@ -298,7 +311,7 @@ public final class Engine {
     }
 
     private void openSession(EventLoop loop, int index, Listener listener, SocketChannel channel, boolean overloaded) {
-        java.net.InetAddress ip = remoteIp(channel);
+        java.net.InetAddress ip = listener.haproxy() ? null : remoteIp(channel);
         if (closed) {
             release(ip);
             closeQuietly(channel);
@@ -347,7 +360,7 @@ public final class Engine {
             }
         }
         // the limits first: whoever sees the session count drop may connect again at once
-        release(session.view().peerAddress().getAddress());
+        release(session.admittedIp());
         openSessions.decrementAndGet();
     }
 

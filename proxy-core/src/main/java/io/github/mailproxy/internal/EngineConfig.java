@@ -25,7 +25,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            int maxConnectionsPerIp, int maxLoginsPerIpPerMinute, List<String> tlsProtocols,
                            Duration passDbTimeout, Duration idleTimeout,
                            NetworkList loginTrustedNetworks, int maxPendingOutput,
-                           io.github.mailproxy.Ticker ticker, int passDbThreads) {
+                           io.github.mailproxy.Ticker ticker, int passDbThreads,
+                           NetworkList haproxyTrustedNetworks, Duration haproxyTimeout, boolean backendHaproxy) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Session implements BackendConnector.Owner {
 
-    private enum State { TLS_ACCEPT, PRELOGIN, RELAY, CLOSING, CLOSED }
+    private enum State { HAPROXY, TLS_ACCEPT, PRELOGIN, RELAY, CLOSING, CLOSED }
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -48,6 +48,12 @@ final class Session implements BackendConnector.Owner {
     private boolean relayRequested;
     private final LoginTimeouts timeouts;
     private EventLoop.Timer closeTimer;
+    /** The address the connection limits count this session under (null: the total only). */
+    private java.net.InetAddress admittedIp;
+    /** While a PROXY protocol header is awaited: its reader, its deadline, and the limits' verdict at accept. */
+    private InboundProxyHeader proxyHeader;
+    private EventLoop.Timer proxyHeaderTimer;
+    private boolean overloadedAtAccept;
 
     Session(Engine engine, EventLoop loop, Listener listener, SocketChannel channel, String id) throws IOException {
         this.engine = engine;
@@ -57,6 +63,8 @@ final class Session implements BackendConnector.Owner {
         this.client = new Endpoint(channel, engine.queuedReplyBytes(), loop.pool());
         this.view = new ClientSessionView(this, engine, listener.protocol(),
                 (InetSocketAddress) channel.getRemoteAddress(), (InetSocketAddress) channel.getLocalAddress());
+        // behind a load balancer only the client named by the PROXY header is counted per address
+        this.admittedIp = listener.haproxy() ? null : view.peerAddress().getAddress();
         this.backend = new BackendConnector(loop, engine.backendNetwork(), this, listener.protocol().defaultBackendPort());
         this.tls = new ClientTls(listener, engine, client, loop.pool());
         this.reader = new PreLoginReader(this, client, engine.config(), loop.pool().bufferSize());
@@ -73,6 +81,67 @@ final class Session implements BackendConnector.Owner {
     void open(boolean overloaded) throws IOException {
         client.key = loop.register(client.channel, SelectionKey.OP_READ, key -> onReady(client, key));
         timeouts.start();
+        if (listener.haproxy()) {
+            // nothing is said before the header: the balancer, not a client, is at the other end
+            state = State.HAPROXY;
+            overloadedAtAccept = overloaded;
+            proxyHeader = new InboundProxyHeader();
+            proxyHeaderTimer = loop.schedule(engine.config().haproxyTimeout().toNanos(),
+                    () -> proxyHeaderRefused("timeout"));
+            return;
+        }
+        greet(overloaded);
+    }
+
+    /** @return the client address the connection limits count this session under, or null */
+    java.net.InetAddress admittedIp() {
+        return admittedIp;
+    }
+
+    /** Reads the PROXY protocol header; once complete, the client it names is admitted and greeted. */
+    private void readProxyHeader() throws IOException {
+        InboundProxyHeader.Status status;
+        try {
+            status = proxyHeader.read(client.channel);
+        } catch (ProxyHeaderParser.Malformed e) {
+            proxyHeaderRefused(e.reason());
+            return;
+        }
+        switch (status) {
+            case MORE -> {
+            }
+            case CLOSED_EMPTY -> closeNow();
+            case TRUNCATED -> proxyHeaderRefused("truncated");
+            case DONE -> {
+                ProxyHeader header = proxyHeader.header();
+                proxyHeader = null;
+                proxyHeaderTimer.cancel();
+                if (header.proxied()) {
+                    view.proxiedBy(header);
+                }
+                admittedIp = view.peerAddress().getAddress();
+                boolean withinPerIp = engine.admitAddress(admittedIp);
+                greet(overloadedAtAccept || !withinPerIp);
+            }
+        }
+    }
+
+    private void proxyHeaderRefused(String reason) {
+        if (state != State.HAPROXY) {
+            return;
+        }
+        LOG.debug("session={} msg=\"PROXY protocol header refused\" peer={} reason={}", id,
+                Text.logAddress(view.peerAddress()), reason);
+        engine.refused("haproxy-bad-header");
+        closeNow();
+    }
+
+    /**
+     * Greets the client, starts the implicit TLS handshake, or (over a limit) tells it to come back.
+     *
+     * @param overloaded whether a connection limit is reached
+     */
+    private void greet(boolean overloaded) throws IOException {
         handler = listener.protocol().newClientHandler(view);
         if (overloaded) {
             engine.refused("connection-limit");
@@ -137,9 +206,9 @@ final class Session implements BackendConnector.Owner {
         return state == State.PRELOGIN || state == State.RELAY;
     }
 
-    /** @return whether the client has not logged in yet (or is in its implicit TLS handshake) */
+    /** @return whether the client has not logged in yet (or is in its PROXY header or implicit TLS handshake) */
     boolean beforeLogin() {
-        return state == State.PRELOGIN || state == State.TLS_ACCEPT;
+        return state == State.PRELOGIN || state == State.TLS_ACCEPT || state == State.HAPROXY;
     }
 
     @Override
@@ -200,7 +269,7 @@ final class Session implements BackendConnector.Owner {
 
     void connectBackend(BackendTarget target, BackendHandler handler, int proxyTtl) {
         if (state == State.PRELOGIN) {
-            backend.connect(target, handler, proxyTtl);
+            backend.connect(view.backendTarget(target), handler, proxyTtl);
         }
     }
 
@@ -345,6 +414,7 @@ final class Session implements BackendConnector.Owner {
                 }
             }
             case PRELOGIN -> reader.read(ep);
+            case HAPROXY -> readProxyHeader();
             default -> ep.wantRead = false;
         }
     }
@@ -487,6 +557,9 @@ final class Session implements BackendConnector.Owner {
 
     private void cancelTimers() {
         timeouts.cancel();
+        if (proxyHeaderTimer != null) {
+            proxyHeaderTimer.cancel();
+        }
         if (closeTimer != null) {
             closeTimer.cancel();
         }
@@ -517,6 +590,11 @@ final class Session implements BackendConnector.Owner {
         }
         view.reportClosed(backendAddress, relay != null, relay == null ? 0 : relay.clientBytes(),
                 relay == null ? 0 : relay.backendBytes(), Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    @Override
+    public ProxyHeader clientHeader() {
+        return new ProxyHeader(view.clientAddress(), view.localAddress(), view.secured(), view.serverName());
     }
 
     @Override

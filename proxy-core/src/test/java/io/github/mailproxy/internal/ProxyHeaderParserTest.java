@@ -45,6 +45,11 @@ class ProxyHeaderParserTest {
                 (byte) (body.length >> 8), (byte) body.length}, body);
     }
 
+    /** @return a v2 LOCAL header, as HAProxy's health checks send */
+    static byte[] localV2() {
+        return v2(0x20, 0x00, new byte[0]);
+    }
+
     private static byte[] tlv(int type, byte[] value) {
         return concat(new byte[] {(byte) type, (byte) (value.length >> 8), (byte) value.length}, value);
     }
