@@ -10,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.UnrecoverableKeyException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -32,6 +33,13 @@ final class ListenerConfig {
     static Map<ConfigKey<?>, Listener> parse(ConfigValues v) {
         String imapTls = tlsMode(v, ConfigKey.IMAP_LISTEN, ConfigKey.IMAP_TLS);
         String pop3Tls = tlsMode(v, ConfigKey.POP3_LISTEN, ConfigKey.POP3_TLS);
+        for (ConfigKey<Boolean> haproxy : List.of(ConfigKey.IMAP_HAPROXY, ConfigKey.POP3_HAPROXY)) {
+            ConfigKey<InetSocketAddress> listen = haproxy == ConfigKey.IMAP_HAPROXY ? ConfigKey.IMAP_LISTEN
+                    : ConfigKey.POP3_LISTEN;
+            if (v.has(haproxy) && !v.has(listen)) {
+                throw new ConfigException(haproxy.key() + ": set, but " + listen.key() + " is not");
+            }
+        }
         boolean tlsUsed = !imapTls.equals("plain") || !pop3Tls.equals("plain");
         SSLContext context = tlsUsed ? sslContext(v, imapTls.equals("plain") ? ConfigKey.POP3_TLS : ConfigKey.IMAP_TLS)
                 : null;
@@ -77,7 +85,9 @@ final class ListenerConfig {
                         + other.key());
             }
         });
-        listeners.put(key, factory.make(address, tls, context));
+        Listener listener = factory.make(address, tls, context);
+        ConfigKey<Boolean> haproxy = key == ConfigKey.IMAP_LISTEN ? ConfigKey.IMAP_HAPROXY : ConfigKey.POP3_HAPROXY;
+        listeners.put(key, Boolean.TRUE.equals(v.get(haproxy)) ? listener.withHaproxy() : listener);
     }
 
     /** Loads {@code tls.keystore}; its type (PKCS12 or JKS) is found from the file itself. */

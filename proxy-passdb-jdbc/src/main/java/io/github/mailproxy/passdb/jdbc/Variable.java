@@ -26,7 +26,19 @@ enum Variable {
     /** The client's IP address. */
     REMOTE_IP('r', "rip", CacheKeyPart.CLIENT_ADDRESS, r -> ip(r.clientAddress())),
     /** The IP address the client connected to. */
-    LOCAL_IP('l', "lip", CacheKeyPart.LOCAL_ADDRESS, r -> ip(r.localAddress()));
+    LOCAL_IP('l', "lip", CacheKeyPart.LOCAL_ADDRESS, r -> ip(r.localAddress())),
+    /** The client's port. */
+    REMOTE_PORT(Character.MIN_VALUE, "rport", CacheKeyPart.CLIENT_PORT, r -> Integer.toString(r.clientAddress().getPort())),
+    /** The port the client connected to. */
+    LOCAL_PORT(Character.MIN_VALUE, "lport", CacheKeyPart.LOCAL_PORT, r -> Integer.toString(r.localAddress().getPort())),
+    /**
+     * The server name the client asked for (TLS SNI, as a load balancer in front reports it); empty
+     * when unknown.
+     */
+    LOCAL_NAME(Character.MIN_VALUE, "local_name", CacheKeyPart.SERVER_NAME, r -> r.serverName() == null ? "" : r.serverName());
+
+    /** The letter of a variable with a long name only. */
+    private static final char NO_LETTER = Character.MIN_VALUE;
 
     private final char letter;
     private final String longName;
@@ -55,7 +67,7 @@ enum Variable {
 
     static Variable byLetter(char c) {
         for (Variable v : values()) {
-            if (v.letter == c) {
+            if (v.letter == c && c != NO_LETTER) {
                 return v;
             }
         }
@@ -72,7 +84,8 @@ enum Variable {
     }
 
     static String letters() {
-        return Arrays.stream(values()).map(v -> "%" + v.letter).collect(Collectors.joining(" "));
+        return Arrays.stream(values()).filter(v -> v.letter != NO_LETTER).map(v -> "%" + v.letter)
+                .collect(Collectors.joining(" "));
     }
 
     static String longNames() {
