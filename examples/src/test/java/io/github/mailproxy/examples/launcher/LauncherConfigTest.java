@@ -386,6 +386,15 @@ class LauncherConfigTest {
     }
 
     @Test
+    void theHaproxyExampleConfigsUseOnlyKnownKeys() {
+        for (String node : List.of("node1", "node2")) {
+            Properties p = LauncherConfig.load(Path.of("haproxy", node + ".properties"));
+            assertThat(p.getProperty("imap.haproxy")).isEqualTo("yes");
+            assertThat(p.getProperty("backend.haproxy")).isEqualTo("yes");
+        }
+    }
+
+    @Test
     void aHaproxyListenerWithoutTrustedBalancersOrWithoutAListenerIsRefused() {
         LauncherConfig config = LauncherConfig.parse(valid("pop3.haproxy", "yes"));
         assertThatThrownBy(config::newServer).isInstanceOf(ConfigException.class)
