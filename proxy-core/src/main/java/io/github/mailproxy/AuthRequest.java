@@ -31,11 +31,14 @@ import java.util.Objects;
  *                      encoding of {@code user}
  * @param passwordBytes the password's bytes as the client sent them, or {@code null} for the UTF-8
  *                      encoding of {@code password}
+ * @param serverName    the server name the client asked for, as a load balancer in front of the proxy
+ *                      reports it (the PROXY protocol's authority: the client's TLS SNI), or
+ *                      {@code null} when unknown; Dovecot's {@code %{local_name}}
  */
 public record AuthRequest(String protocol, String user, String password, String mechanism,
                           InetSocketAddress clientAddress, InetSocketAddress localAddress,
                           boolean secured, String sessionId, boolean credentialsVerified,
-                          byte[] userBytes, byte[] passwordBytes) {
+                          byte[] userBytes, byte[] passwordBytes, String serverName) {
 
     /**
      * A request whose credentials are still to be checked.
@@ -75,6 +78,29 @@ public record AuthRequest(String protocol, String user, String password, String 
                 credentialsVerified, null, null);
     }
 
+    /**
+     * A request without a known server name.
+     *
+     * @param protocol      service name
+     * @param user          the user name as given
+     * @param password      the plaintext password, or {@code null}
+     * @param mechanism     the mechanism, upper case
+     * @param clientAddress the client's address
+     * @param localAddress  the address the client connected to
+     * @param secured       whether the client connection is encrypted
+     * @param sessionId     the session's id
+     * @param credentialsVerified whether the protocol module has verified the credentials
+     * @param userBytes     the user name's bytes, or {@code null} for the UTF-8 encoding of {@code user}
+     * @param passwordBytes the password's bytes, or {@code null} for the UTF-8 encoding of {@code password}
+     */
+    public AuthRequest(String protocol, String user, String password, String mechanism,
+                       InetSocketAddress clientAddress, InetSocketAddress localAddress,
+                       boolean secured, String sessionId, boolean credentialsVerified,
+                       byte[] userBytes, byte[] passwordBytes) {
+        this(protocol, user, password, mechanism, clientAddress, localAddress, secured, sessionId,
+                credentialsVerified, userBytes, passwordBytes, null);
+    }
+
     /** Checks the required components and copies the byte arrays. */
     public AuthRequest {
         Objects.requireNonNull(protocol, "protocol");
@@ -95,7 +121,16 @@ public record AuthRequest(String protocol, String user, String password, String 
     /** @return a copy saying that the credentials have been verified by the protocol module */
     public AuthRequest verified() {
         return new AuthRequest(protocol, user, password, mechanism, clientAddress, localAddress, secured, sessionId,
-                true, userBytes, passwordBytes);
+                true, userBytes, passwordBytes, serverName);
+    }
+
+    /**
+     * @param serverName the server name the client asked for, or {@code null}
+     * @return a copy with that server name
+     */
+    public AuthRequest withServerName(String serverName) {
+        return new AuthRequest(protocol, user, password, mechanism, clientAddress, localAddress, secured, sessionId,
+                credentialsVerified, userBytes, passwordBytes, serverName);
     }
 
     /**
@@ -108,7 +143,7 @@ public record AuthRequest(String protocol, String user, String password, String 
      */
     public AuthRequest withClientBytes(byte[] user, byte[] password) {
         return new AuthRequest(protocol, this.user, this.password, mechanism, clientAddress, localAddress, secured,
-                sessionId, credentialsVerified, Objects.requireNonNull(user, "user"), password);
+                sessionId, credentialsVerified, Objects.requireNonNull(user, "user"), password, serverName);
     }
 
     /** @return a copy of the user name's bytes as the client sent them */
@@ -136,6 +171,7 @@ public record AuthRequest(String protocol, String user, String password, String 
                 && clientAddress.equals(r.clientAddress) && localAddress.equals(r.localAddress)
                 && secured == r.secured && sessionId.equals(r.sessionId)
                 && credentialsVerified == r.credentialsVerified && Arrays.equals(userBytes, r.userBytes)
+                && Objects.equals(serverName, r.serverName)
                 && (passwordBytes == null ? r.passwordBytes == null
                         : r.passwordBytes != null && MessageDigest.isEqual(passwordBytes, r.passwordBytes));
     }
@@ -144,7 +180,7 @@ public record AuthRequest(String protocol, String user, String password, String 
     @Override
     public int hashCode() {
         return Objects.hash(protocol, user, mechanism, clientAddress, localAddress, secured, sessionId,
-                credentialsVerified, Arrays.hashCode(userBytes));
+                credentialsVerified, Arrays.hashCode(userBytes), serverName);
     }
 
     @Override
@@ -153,6 +189,7 @@ public record AuthRequest(String protocol, String user, String password, String 
                 + ", password=" + (password == null ? "none" : "***")
                 + ", mechanism=" + mechanism + ", client=" + clientAddress
                 + ", local=" + localAddress + ", secured=" + secured + ", session=" + sessionId
+                + (serverName != null ? ", serverName=" + serverName : "")
                 + (credentialsVerified ? ", verified" : "") + "]";
     }
 }

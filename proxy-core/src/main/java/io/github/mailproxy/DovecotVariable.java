@@ -44,7 +44,22 @@ public enum DovecotVariable {
     /** {@code %r}: the client's IP address. */
     REMOTE_IP('r', "rip", CacheKeyPart.CLIENT_ADDRESS, r -> ip(r.clientAddress())),
     /** {@code %l}: the IP address the client connected to. */
-    LOCAL_IP('l', "lip", CacheKeyPart.LOCAL_ADDRESS, r -> ip(r.localAddress()));
+    LOCAL_IP('l', "lip", CacheKeyPart.LOCAL_ADDRESS, r -> ip(r.localAddress())),
+    /** The client's port (long name only). */
+    REMOTE_PORT(DovecotVariable.NO_LETTER, "rport", CacheKeyPart.CLIENT_PORT,
+            r -> Integer.toString(r.clientAddress().getPort())),
+    /** The port the client connected to (long name only). */
+    LOCAL_PORT(DovecotVariable.NO_LETTER, "lport", CacheKeyPart.LOCAL_PORT,
+            r -> Integer.toString(r.localAddress().getPort())),
+    /**
+     * The server name the client asked for (TLS SNI, as a load balancer in front reports it in its PROXY
+     * header); empty when unknown (long name only).
+     */
+    LOCAL_NAME(DovecotVariable.NO_LETTER, "local_name", CacheKeyPart.SERVER_NAME,
+            r -> r.serverName() == null ? "" : r.serverName());
+
+    /** The {@link #letter()} of a variable with a long name only. */
+    public static final char NO_LETTER = Character.MIN_VALUE;
 
     private final char letter;
     private final String longName;
@@ -58,7 +73,7 @@ public enum DovecotVariable {
         this.value = value;
     }
 
-    /** @return the short name's letter, as in {@code %u} */
+    /** @return the short name's letter, as in {@code %u}; {@link #NO_LETTER} for a variable with a long name only */
     public char letter() {
         return letter;
     }
@@ -124,7 +139,8 @@ public enum DovecotVariable {
         }
         pos++;
         char letter = c;
-        DovecotVariable v = Arrays.stream(values()).filter(x -> x.letter == letter).findFirst().orElse(null);
+        DovecotVariable v = letter == NO_LETTER ? null
+                : Arrays.stream(values()).filter(x -> x.letter == letter).findFirst().orElse(null);
         if (v == null) {
             throw new IllegalArgumentException("unknown variable " + text.substring(start, pos) + "; known are "
                     + letters() + " (%L and %U before a letter change its case) and %% for a percent sign");
@@ -134,7 +150,8 @@ public enum DovecotVariable {
     }
 
     private static String letters() {
-        return Arrays.stream(values()).map(v -> "%" + v.letter).collect(Collectors.joining(" "));
+        return Arrays.stream(values()).filter(v -> v.letter != NO_LETTER).map(v -> "%" + v.letter)
+                .collect(Collectors.joining(" "));
     }
 
     private static String longNames() {

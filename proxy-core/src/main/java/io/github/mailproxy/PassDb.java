@@ -83,6 +83,12 @@ public interface PassDb {
         /** The IP address of {@link AuthRequest#localAddress()}, without the port (Dovecot's {@code %l}). */
         LOCAL_ADDRESS,
         /** {@link AuthRequest#password()}; the cache keeps only a keyed hash of it, never the password. */
-        PASSWORD
+        PASSWORD,
+        /** The port of {@link AuthRequest#clientAddress()} (Dovecot's {@code %{rport}}). */
+        CLIENT_PORT,
+        /** The port of {@link AuthRequest#localAddress()} (Dovecot's {@code %{lport}}). */
+        LOCAL_PORT,
+        /** {@link AuthRequest#serverName()} (Dovecot's {@code %{local_name}}). */
+        SERVER_NAME
     }
 }

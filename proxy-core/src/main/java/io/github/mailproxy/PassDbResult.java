@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * <p>Fields carry Dovecot's names and are looked up case-insensitively: {@code password},
  * {@code nopassword}, {@code proxy}, {@code proxy_maybe}, {@code host}, {@code hostip}, {@code port},
  * {@code destuser}, {@code master}, {@code pass}, {@code nologin}, {@code reason}, {@code starttls},
- * {@code ssl}, {@code proxy_timeout}, {@code proxy_not_trusted}. A {@code null} value means the field is absent (SQL NULL); an
+ * {@code ssl}, {@code proxy_timeout}, {@code proxy_not_trusted}, {@code source_ip}, and mailproxy's own
+ * {@code haproxy} (see {@link DovecotRouting}). A {@code null} value means the field is absent (SQL NULL); an
  * empty value means present without value, which counts as true for a boolean field.
  * {@link #toString()} masks {@code password} and {@code pass}.
  */
@@ -40,7 +41,10 @@ public final class PassDbResult {
     public static final String PROXY_MAYBE = "proxy_maybe";
     /** Field: the backend host (names or addresses, separated by spaces or commas for failover). */
     public static final String HOST = "host";
-    /** Field: the backend's IP address, used instead of resolving {@link #HOST}. */
+    /**
+     * Field: the backend's IP address, connected to instead of resolving {@link #HOST}, which stays
+     * the name for the TLS certificate check and logs.
+     */
     public static final String HOSTIP = "hostip";
     /** Field: the backend port. */
     public static final String PORT = "port";
@@ -65,6 +69,14 @@ public final class PassDbResult {
      * {@code x-originating-ip}, no POP3 {@code XCLIENT}), for a backend that does not trust the proxy.
      */
     public static final String PROXY_NOT_TRUSTED = "proxy_not_trusted";
+    /** Field: the local IP address the backend connection comes from (Dovecot's {@code source_ip}). */
+    public static final String SOURCE_IP = "source_ip";
+    /**
+     * Field (mailproxy's, not Dovecot's): {@code yes} starts this user's backend connection with a PROXY
+     * protocol v2 header instead of IMAP {@code ID} / POP3 {@code XCLIENT}, for a backend listening with
+     * Dovecot's {@code haproxy = yes}; {@code no} never does; absent, the server's setting applies.
+     */
+    public static final String HAPROXY = "haproxy";
 
     private static final Set<String> SECRET_FIELDS = Set.of(PASSWORD, PASS);
     private static final PassDbResult NOT_FOUND_RESULT = new PassDbResult(Status.NOT_FOUND, Map.of(), null);

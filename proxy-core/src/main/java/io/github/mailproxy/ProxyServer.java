@@ -295,6 +295,10 @@ public final class ProxyServer implements AutoCloseable {
         public static final PlaintextAuth DEFAULT_PLAINTEXT_AUTH = PlaintextAuth.TLS_OR_LOOPBACK;
         /** Default of {@link #backendTrusted(boolean)}: the client's address is forwarded. */
         public static final boolean DEFAULT_BACKEND_TRUSTED = true;
+        /** Default of {@link #haproxyTimeout(Duration)}: 3 s, Dovecot's {@code haproxy_timeout}. */
+        public static final Duration DEFAULT_HAPROXY_TIMEOUT = Duration.ofSeconds(3);
+        /** Default of {@link #backendHaproxy(boolean)}: no PROXY header to backends. */
+        public static final boolean DEFAULT_BACKEND_HAPROXY = false;
         /** {@link #maxLoginsPerIpPerMinute(int)} unset: no cap. */
         private static final int NO_LOGIN_RATE_CAP = 0;
 
@@ -332,6 +336,9 @@ public final class ProxyServer implements AutoCloseable {
         private int passDbThreads = DEFAULT_PASSDB_THREADS;
         private final Map<String, LocalSessionHandler> localHandlers;
         private NetworkList proxySelf = NetworkList.empty();
+        private NetworkList haproxyTrustedNetworks = NetworkList.empty();
+        private Duration haproxyTimeout = DEFAULT_HAPROXY_TIMEOUT;
+        private boolean backendHaproxy = DEFAULT_BACKEND_HAPROXY;
         /** Options given a value, here or on the server this builder copies: derived defaults skip them. */
         private final Set<String> given;
         /** Options set on this builder, each at most once. */
@@ -379,6 +386,9 @@ public final class ProxyServer implements AutoCloseable {
             passDbThreads = from.passDbThreads;
             localHandlers = new LinkedHashMap<>(from.localHandlers);
             proxySelf = from.proxySelf;
+            haproxyTrustedNetworks = from.haproxyTrustedNetworks;
+            haproxyTimeout = from.haproxyTimeout;
+            backendHaproxy = from.backendHaproxy;
             given = new LinkedHashSet<>(from.given);
         }
 
@@ -834,14 +844,60 @@ public final class ProxyServer implements AutoCloseable {
          * @throws IllegalStateException    if already set
          */
         public Builder loginTrustedNetworks(String... cidrs) {
-            requireUnset("loginTrustedNetworks");
-            NetworkList networks;
-            try {
-                networks = NetworkList.parse(List.of(cidrs));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("loginTrustedNetworks: " + e.getMessage(), e);
-            }
-            this.loginTrustedNetworks = set("loginTrustedNetworks", networks);
+            this.loginTrustedNetworks = setNetworks("loginTrustedNetworks", cidrs);
+            return this;
+        }
+
+        /**
+         * The load balancers allowed to speak HAProxy's PROXY protocol to the listeners made with
+         * {@link Listener#withHaproxy()}, as Dovecot's {@code haproxy_trusted_networks}. A connection
+         * to such a listener from any other address is closed at once, without a greeting, and
+         * counted in the refusal summary as {@code haproxy-untrusted}. Default none: then
+         * {@link #build()} refuses a PROXY protocol listener.
+         *
+         * @param cidrs networks such as {@code 10.0.0.0/8}, {@code 192.168.1.5} or {@code 2001:db8::/48}
+         * @return this builder
+         * @throws NullPointerException     if {@code cidrs} or an entry is null
+         * @throws IllegalArgumentException if an entry is not an address or network
+         * @throws IllegalStateException    if already set
+         */
+        public Builder haproxyTrustedNetworks(String... cidrs) {
+            this.haproxyTrustedNetworks = setNetworks("haproxyTrustedNetworks", cidrs);
+            return this;
+        }
+
+        /**
+         * How long a connection to a PROXY protocol listener may take to send its whole header, as
+         * Dovecot's {@code haproxy_timeout}; one that is late, or sends a malformed, truncated or
+         * oversized header, is closed without a greeting and counted in the refusal summary as
+         * {@code haproxy-bad-header}. The specification asks for at least 3 s, to cover a TCP
+         * retransmission.
+         *
+         * @param timeout how long to wait for the header; default 3 s ({@link #DEFAULT_HAPROXY_TIMEOUT})
+         * @return this builder
+         * @throws NullPointerException     if {@code timeout} is null
+         * @throws IllegalArgumentException if not positive
+         * @throws IllegalStateException    if already set
+         */
+        public Builder haproxyTimeout(Duration timeout) {
+            this.haproxyTimeout = setPositive("haproxyTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Whether to start every backend connection with a PROXY protocol version 2 header carrying
+         * the client's address and port, the address it connected to, and (when the client uses TLS)
+         * an SSL TLV, for backends that listen with Dovecot's {@code haproxy = yes}. The header is the
+         * first thing sent, before any TLS to the backend; the IMAP {@code ID} and POP3 {@code XCLIENT}
+         * address forwarding of {@link #backendTrusted(boolean)} is then not sent. A PassDb chooses per
+         * user with the field {@code haproxy} ({@code yes} or {@code no}), which overrides this.
+         *
+         * @param backendHaproxy send the header to backends; default {@value #DEFAULT_BACKEND_HAPROXY}
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder backendHaproxy(boolean backendHaproxy) {
+            this.backendHaproxy = set("backendHaproxy", backendHaproxy);
             return this;
         }
 
@@ -942,6 +998,8 @@ public final class ProxyServer implements AutoCloseable {
          *   <li>at least one listener, and a PassDb;</li>
          *   <li>no two listeners on one address (port 0 excepted);</li>
          *   <li>every protocol with a {@link #localHandler local handler} has a listener;</li>
+         *   <li>a PROXY protocol listener ({@link Listener#withHaproxy()}) needs
+         *       {@link #haproxyTrustedNetworks(String...)};</li>
          *   <li>every TLS protocol of {@link #tlsProtocols(String...)} is supported by this JVM (by the
          *       {@link #tlsProvider(Provider)} when one is set);</li>
          *   <li>with a {@link #tlsProvider(Provider)}, every TLS listener's {@link SSLContext} comes from it;</li>
@@ -971,6 +1029,7 @@ public final class ProxyServer implements AutoCloseable {
                     throw new IllegalStateException("localHandler: no listener for protocol " + protocol);
                 }
             }
+            checkHaproxy();
             checkTimeouts();
             checkTls();
             return new ProxyServer(new Builder(this), engineConfig());
@@ -1013,7 +1072,10 @@ public final class ProxyServer implements AutoCloseable {
                     passDbThreads,
                     Map.copyOf(localHandlers),
                     proxySelf,
-                    tlsProvider);
+                    tlsProvider,
+                    haproxyTrustedNetworks,
+                    haproxyTimeout,
+                    backendHaproxy);
         }
 
         /** @return a timeout that runs inside the login timeout: as given, or its default capped by it */
@@ -1028,6 +1090,16 @@ public final class ProxyServer implements AutoCloseable {
                     if (a.getPort() != 0 && a.equals(listeners.get(j).address())) {
                         throw new IllegalStateException("listen: two listeners on " + a);
                     }
+                }
+            }
+        }
+
+        private void checkHaproxy() {
+            for (Listener listener : listeners) {
+                if (listener.haproxy() && haproxyTrustedNetworks.isEmpty()) {
+                    throw new IllegalStateException("haproxyTrustedNetworks: the " + listener.protocol().name()
+                            + " listener on " + listener.address() + " expects a PROXY protocol header, but no "
+                            + "load balancer is trusted to send one; name their addresses");
                 }
             }
         }
@@ -1102,6 +1174,17 @@ public final class ProxyServer implements AutoCloseable {
             setHere.add(option);
             given.add(option);
             return value;
+        }
+
+        private NetworkList setNetworks(String option, String... cidrs) {
+            requireUnset(option);
+            NetworkList networks;
+            try {
+                networks = NetworkList.parse(List.of(cidrs));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            }
+            return set(option, networks);
         }
 
         private int setPositive(String option, int value) {

@@ -106,10 +106,69 @@ class DovecotRoutingTest {
         assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5", "host", "imap.example", "port", "10993",
                 "ssl", "yes", "proxy_timeout", "9", "proxy_not_trusted", "y", "destuser", "alice@backend")))
                 .isEqualTo(new AuthDecision.Proxy(
-                        new BackendTarget(List.of("10.0.0.5"), 10993, TlsMode.IMPLICIT, Duration.ofSeconds(9), false, false),
+                        new BackendTarget(List.of("10.0.0.5"), 10993, TlsMode.IMPLICIT, Duration.ofSeconds(9), false, false,
+                                List.of("imap.example"), null, null),
                         BackendCredentials.forwarding("alice@backend",
                                 "alice@backend".getBytes(StandardCharsets.UTF_8), "pw",
                                 "pw".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void hostipIsConnectedToWhileHostStaysTheNameForTlsAndLogs() {
+        assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5", "host", "imap.example")))
+                .isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+                    assertThat(p.target().hosts()).containsExactly("10.0.0.5");
+                    assertThat(p.target().name(0)).isEqualTo("imap.example");
+                    assertThat(p.target().logName(143)).isEqualTo("imap.example:143");
+                });
+        // one name for several addresses (DNS round robin written out), or name by name
+        assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5 10.0.0.6", "host", "imap.example")))
+                .isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> assertThat(p.target().names())
+                        .containsExactly("imap.example", "imap.example"));
+        assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5,[2001:db8::6]", "host", "a.example b.example")))
+                .isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+                    assertThat(p.target().hosts()).containsExactly("10.0.0.5", "[2001:db8::6]");
+                    assertThat(p.target().names()).containsExactly("a.example", "b.example");
+                });
+        // hostip alone: the address is its own name
+        assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5")))
+                .isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> assertThat(p.target().name(0)).isEqualTo("10.0.0.5"));
+        // a referral names the host, not its address
+        assertThat(route(Map.of("hostip", "10.0.0.5", "host", "imap.example")))
+                .isEqualTo(new AuthDecision.Referral("imap.example", 0, "alice", null));
+    }
+
+    @Test
+    void hostipThatIsNoAddressOrListsThatDoNotPairAreTemporaryFailures() {
+        AuthDecision temporary = new AuthDecision.Reject(Failure.TEMPORARY, null);
+        assertThat(route(Map.of("proxy", "y", "hostip", "imap.example", "host", "imap.example"))).isEqualTo(temporary);
+        assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5 10.0.0.6 10.0.0.7", "host", "a.example b.example")))
+                .isEqualTo(temporary);
+        assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5", "source_ip", "not-an-address"))).isEqualTo(temporary);
+        assertThat(route(Map.of("proxy", "y", "hostip", "10.0.0.5", "source_ip", "10.0.0.300"))).isEqualTo(temporary);
+    }
+
+    @Test
+    void sourceIpAndHaproxyFieldsReachTheTarget() throws Exception {
+        java.net.InetAddress loopback2 = java.net.InetAddress.getByName("127.0.0.2");
+        java.net.InetAddress v6 = java.net.InetAddress.getByName("2001:db8::2");
+        assertThat(route(Map.of("proxy", "y", "host", "h", "source_ip", "127.0.0.2", "haproxy", "y")))
+                .isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+                    assertThat(p.target().sourceAddress()).isEqualTo(loopback2);
+                    assertThat(p.target().haproxy()).isTrue();
+                });
+        assertThat(route(Map.of("proxy", "y", "host", "h", "source_ip", "2001:db8::2", "haproxy", "no")))
+                .isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+                    assertThat(p.target().sourceAddress()).isEqualTo(v6);
+                    assertThat(p.target().haproxy()).isFalse();
+                });
+        assertThat(route(Map.of("proxy", "y", "host", "h")))
+                .isInstanceOfSatisfying(AuthDecision.Proxy.class, p -> {
+                    assertThat(p.target().sourceAddress()).isNull();
+                    assertThat(p.target().haproxy()).as("the server decides").isNull();
+                    assertThat(p.target().withHaproxy(true).forwardClient()).as("the header replaces ID/XCLIENT").isFalse();
+                    assertThat(p.target().withHaproxy(false).forwardClient()).isTrue();
+                });
     }
 
     @Test

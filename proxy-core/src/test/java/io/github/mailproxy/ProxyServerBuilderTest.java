@@ -320,7 +320,10 @@ class ProxyServerBuilderTest {
                 .maxPendingOutput(4096)
                 .passDbThreads(3)
                 .localHandler("line", session -> null)
-                .proxySelf("192.0.2.1");
+                .proxySelf("192.0.2.1")
+                .haproxyTrustedNetworks("10.0.0.10")
+                .haproxyTimeout(Duration.ofSeconds(4))
+                .backendHaproxy(true);
         ProxyServer server = original.build();
 
         ProxyServer.Builder copy = server.toBuilder();

@@ -51,6 +51,18 @@ final class Admission {
                 : io.github.mailproxy.RefusalCause.MAX_CONNECTIONS_PER_IP;
     }
 
+    /**
+     * Counts an admitted connection (admitted with a {@code null} address) under the client address a
+     * load balancer's PROXY header names; {@link #release} then releases it under that address.
+     *
+     * @param ip the client's address
+     * @return whether it is within the per-address limit (trusted clients always are)
+     */
+    boolean admitAddress(InetAddress ip) {
+        int perIp = connectionsPerIp.merge(AddressKey.of(ip), 1, Integer::sum);
+        return perIp <= maxConnectionsPerIp || trusted.contains(ip);
+    }
+
     /** @param ip the address an admitted connection came from, now closed; {@code null} as given to admit */
     void release(InetAddress ip) {
         admitted.decrementAndGet();

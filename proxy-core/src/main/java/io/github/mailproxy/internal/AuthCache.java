@@ -164,7 +164,10 @@ public final class AuthCache implements PassDb {
                 keyParts.contains(CacheKeyPart.PROTOCOL) ? request.protocol() : null,
                 keyParts.contains(CacheKeyPart.CLIENT_ADDRESS) ? request.clientAddress().getAddress() : null,
                 keyParts.contains(CacheKeyPart.LOCAL_ADDRESS) ? request.localAddress().getAddress() : null,
-                keyParts.contains(CacheKeyPart.PASSWORD) ? passwordDigest(request.password()) : null);
+                keyParts.contains(CacheKeyPart.PASSWORD) ? passwordDigest(request.password()) : null,
+                keyParts.contains(CacheKeyPart.CLIENT_PORT) ? request.clientAddress().getPort() : -1,
+                keyParts.contains(CacheKeyPart.LOCAL_PORT) ? request.localAddress().getPort() : -1,
+                keyParts.contains(CacheKeyPart.SERVER_NAME) ? request.serverName() : null);
     }
 
     private String passwordDigest(String password) {
@@ -181,6 +184,7 @@ public final class AuthCache implements PassDb {
     }
 
     /** The request parts a cached answer is valid for; a part the PassDb does not depend on is null. */
-    private record Key(String user, String protocol, InetAddress client, InetAddress local, String passwordDigest) {
+    private record Key(String user, String protocol, InetAddress client, InetAddress local, String passwordDigest,
+                       int clientPort, int localPort, String serverName) {
     }
 }

@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A session's connection to its backend during login: tries the target's hosts in order, each
  * within the connect timeout (Dovecot's {@code proxy_timeout}, which then bounds the greeting and
- * login too); resolves host names off the loop; refuses to connect to the proxy's own listeners
- * or with an exhausted proxy TTL; runs the backend's TLS handshake, implicit or after STARTTLS.
+ * login too), from the target's source address if it names one; resolves host names off the loop;
+ * refuses to connect to the proxy's own listeners or with an exhausted proxy TTL; sends the PROXY
+ * protocol v2 header first when the target asks for it; runs the backend's TLS handshake, implicit or
+ * after STARTTLS, verifying the certificate against the host's name (which differs from the address
+ * connected to when the PassDb gave {@code hostip}).
  * The protocol's login client ({@link BackendHandler}) sees the socket as a {@link BackendConnection}.
  * Runs on the session's loop only.
  */
@@ -97,6 +100,8 @@ final class BackendConnector {
          */
         default void backendConnected(InetSocketAddress address) {
         }
+        /** @return the client as a PROXY protocol header names it to a backend that wants one */
+        ProxyHeader clientHeader();
     }
 
     private final EventLoop loop;
@@ -158,7 +163,7 @@ final class BackendConnector {
         if (proxyTtl <= 0) {
             // Dovecot's x-proxy-ttl: every proxy on the way took one off, so the logins go round in circles
             LOG.warn("proxy loop session={} backend={} cause=proxy-ttl-exhausted", owner.sessionId(),
-                    Text.printable(String.join(",", target.hosts())));
+                    Text.logValue(target.logName(defaultPort)));
             int mine = ++attempt;
             // answered on the next pass, not inside the handler's own call
             loop.execute(() -> {
@@ -229,6 +234,9 @@ final class BackendConnector {
         network.opened().run();
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        if (target.sourceAddress() != null) {
+            channel.bind(new InetSocketAddress(target.sourceAddress(), 0));  // Dovecot's source_ip
+        }
         ep.key = loop.register(channel, 0, key -> onReady(ep, key));
         if (channel.connect(to)) {
             connected(ep);
@@ -299,6 +307,9 @@ final class BackendConnector {
         });
         ep.updateInterest();
         link = new Link(ep);
+        if (Boolean.TRUE.equals(target.haproxy())) {
+            sendProxyHeader(ep);
+        }
         if (target.tls() == TlsMode.IMPLICIT) {
             ep.beginTls(clientEngine(), loop.pool());
             continueHandshake(ep);
@@ -324,9 +335,21 @@ final class BackendConnector {
         ep.updateInterest();
     }
 
-    /** A client-mode engine for the backend, verifying its certificate against the host name given. */
+    /**
+     * Writes the PROXY protocol v2 header straight to the fresh socket, before any TLS. A new
+     * connection's send buffer is empty and the header is a few dozen bytes, so it is written whole.
+     */
+    private void sendProxyHeader(Endpoint ep) throws IOException {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(owner.clientHeader().toV2());
+        ep.channel.write(header);
+        if (header.hasRemaining()) {
+            throw new IOException("the PROXY header did not fit in a new connection's send buffer");
+        }
+    }
+
+    /** A client-mode engine for the backend, verifying its certificate against the host's name. */
     private SSLEngine clientEngine() {
-        String host = target.hosts().get(Math.min(hostIndex, target.hosts().size() - 1));
+        String host = target.name(Math.min(hostIndex, target.hosts().size() - 1));
         SSLEngine e = network.sslContext().apply(target.anyCert()).createSSLEngine(host, address.getPort());
         e.setUseClientMode(true);
         network.restrictTls().accept(e);
@@ -369,7 +392,7 @@ final class BackendConnector {
         } else if (h != null) {
             handler = null;
             LOG.info("session={} msg=\"backend login failed\" backend={} reason={}", owner.sessionId(),
-                    Text.logValue(String.join(",", target.hosts()) + ":" + (target.port() > 0 ? target.port() : defaultPort)),
+                    Text.logValue(target.logName(defaultPort)),
                     Text.logValue("unreachable: " + cause));
             h.onConnectFailed(cause);
         }

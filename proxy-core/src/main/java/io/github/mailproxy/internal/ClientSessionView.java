@@ -37,10 +37,17 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
     private final EngineConfig config;
     private final SessionSettings settings;
     private final AuthService.Client auth;
-    /** The address the connection comes from, as accepted: what connection limits count. */
-    private final InetSocketAddress peerAddress;
-    private final InetSocketAddress localAddress;
-    private final boolean trusted;
+    /**
+     * The address the connection comes from, as accepted, or as the PROXY protocol header of a
+     * trusted load balancer names it: what connection limits count.
+     */
+    private InetSocketAddress peerAddress;
+    private InetSocketAddress localAddress;
+    private boolean trusted;
+    /** The client used TLS to the load balancer in front (PROXY protocol v2 SSL TLV). */
+    private boolean securedAtBalancer;
+    /** The server name the client asked the load balancer for, or null. */
+    private String serverName;
     /** The client's address as the session reports it: the peer, or the client a trusted peer speaks for. */
     private volatile InetSocketAddress clientAddress;
     private int incomingProxyTtl = -1;
@@ -103,6 +110,36 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
         return peerAddress;
     }
 
+    /**
+     * A trusted load balancer's PROXY protocol header names the client: from now on it is the client
+     * for everything, as if it had connected directly. Called before the greeting.
+     *
+     * @param header a header that names addresses ({@link ProxyHeader#proxied()})
+     */
+    void proxiedBy(ProxyHeader header) {
+        peerAddress = header.source();
+        clientAddress = header.source();
+        localAddress = header.destination();
+        trusted = config.loginTrustedNetworks().contains(peerAddress.getAddress());
+        securedAtBalancer = header.ssl();
+        serverName = header.authority();
+    }
+
+    /** @return the server name the client asked the load balancer in front for, or null */
+    String serverName() {
+        return serverName;
+    }
+
+    @Override
+    public BackendTarget backendTarget(BackendTarget target) {
+        return target.withHaproxy(target.haproxy() != null ? target.haproxy() : config.backendHaproxy());
+    }
+
+    /** @return whether the client used TLS to the load balancer in front of this proxy */
+    boolean securedAtBalancer() {
+        return securedAtBalancer;
+    }
+
     /** A login went through: the client's address loses its auth penalty. */
     void loginSucceeded() {
         auth.succeeded();
@@ -151,7 +188,7 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
 
     @Override
     public boolean secured() {
-        return session.secured();
+        return session.secured() || securedAtBalancer;
     }
 
     @Override
@@ -220,7 +257,8 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
 
     @Override
     public AuthRequest authRequest(String user, String password, String mechanism) {
-        return new AuthRequest(protocol(), user, password, mechanism, clientAddress(), localAddress(), secured(), id());
+        return new AuthRequest(protocol(), user, password, mechanism, clientAddress(), localAddress(), secured(), id())
+                .withServerName(serverName);
     }
 
     @Override

@@ -280,7 +280,14 @@ public final class Engine {
                 closeQuietly(channel);
                 continue;
             }
-            openSession(loop, index, listener, channel, admission.admit(remoteIp(channel)));
+            if (listener.haproxy() && !config.haproxyTrustedNetworks().contains(remoteIp(channel))) {
+                // a forged PROXY header would name any client it likes: not a byte is read from it
+                refused(listener.protocol().name(), RefusalCause.HAPROXY_UNTRUSTED);
+                closeQuietly(channel);
+                continue;
+            }
+            // behind a load balancer the per-address count waits for the client its header names
+            openSession(loop, index, listener, channel, admission.admit(listener.haproxy() ? null : remoteIp(channel)));
         }
     }
 
@@ -292,6 +299,16 @@ public final class Engine {
                 key.interestOps(SelectionKey.OP_ACCEPT);
             }
         });
+    }
+
+    /**
+     * Counts a session accepted behind a load balancer under the client address its PROXY header names.
+     *
+     * @param ip the client's address
+     * @return whether it is within the per-address limit
+     */
+    boolean admitAddress(java.net.InetAddress ip) {
+        return admission.admitAddress(ip);
     }
 
     private void release(java.net.InetAddress ip) {
@@ -309,7 +326,7 @@ public final class Engine {
     /** @param refusal the connection limit the connection is over, or null */
     private void openSession(EventLoop loop, int index, Listener listener, SocketChannel channel,
                              RefusalCause refusal) {
-        java.net.InetAddress ip = remoteIp(channel);
+        java.net.InetAddress ip = listener.haproxy() ? null : remoteIp(channel);
         if (closed) {
             release(ip);
             closeQuietly(channel);
@@ -362,7 +379,7 @@ public final class Engine {
         }
         registry.remove(session);
         // the limits first: whoever sees the session count drop may connect again at once
-        release(session.view().peerAddress().getAddress());
+        release(session.admittedIp());
         openSessions.decrementAndGet();
     }
 

@@ -28,7 +28,8 @@ public record EngineConfig(List<Listener> listeners, PassDb passDb, AuthCacheSpe
                            NetworkList loginTrustedNetworks, int maxPendingOutput,
                            io.github.mailproxy.Ticker ticker, int passDbThreads,
                            java.util.Map<String, io.github.mailproxy.LocalSessionHandler> localHandlers,
-                           NetworkList proxySelf, java.security.Provider tlsProvider) {
+                           NetworkList proxySelf, java.security.Provider tlsProvider,
+                           NetworkList haproxyTrustedNetworks, Duration haproxyTimeout, boolean backendHaproxy) {
 
     /** @return the settings protocol modules see */
     public SessionSettings sessionSettings() {

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
 
-    private enum State { TLS_ACCEPT, PRELOGIN, RELAY, LOCAL, CLOSING, CLOSED }
+    private enum State { HAPROXY, TLS_ACCEPT, PRELOGIN, RELAY, LOCAL, CLOSING, CLOSED }
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     /** Dovecot's words for {@code doveadm kick}. */
@@ -60,6 +60,12 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
     private volatile LocalLink local;   // read by info() from any thread
     private final LoginTimeouts timeouts;
     private EventLoop.Timer closeTimer;
+    /** The address the connection limits count this session under (null: the total only). */
+    private java.net.InetAddress admittedIp;
+    /** While a PROXY protocol header is awaited: its reader, its deadline, and the limits' verdict at accept. */
+    private InboundProxyHeader proxyHeader;
+    private EventLoop.Timer proxyHeaderTimer;
+    private io.github.mailproxy.RefusalCause refusalAtAccept;
 
     Session(Engine engine, EventLoop loop, Listener listener, SocketChannel channel, String id) throws IOException {
         this.engine = engine;
@@ -70,6 +76,8 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         this.client = new Endpoint(channel, engine.queuedReplyBytes(), loop.pool());
         this.view = new ClientSessionView(this, engine, listener.protocol(),
                 (InetSocketAddress) channel.getRemoteAddress(), (InetSocketAddress) channel.getLocalAddress());
+        // behind a load balancer only the client named by the PROXY header is counted per address
+        this.admittedIp = listener.haproxy() ? null : view.peerAddress().getAddress();
         this.backend = new BackendConnector(loop, engine.backendNetwork(), this, listener.protocol().defaultBackendPort());
         this.tls = new ClientTls(listener, engine, client, loop.pool());
         this.reader = new PreLoginReader(this, client, engine.config(), loop.pool().bufferSize());
@@ -86,6 +94,68 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
     void open(io.github.mailproxy.RefusalCause refusal) throws IOException {
         client.key = loop.register(client.channel, SelectionKey.OP_READ, key -> onReady(client, key));
         timeouts.start();
+        if (listener.haproxy()) {
+            // nothing is said before the header: the balancer, not a client, is at the other end
+            state = State.HAPROXY;
+            refusalAtAccept = refusal;
+            proxyHeader = new InboundProxyHeader();
+            proxyHeaderTimer = loop.schedule(engine.config().haproxyTimeout().toNanos(),
+                    () -> proxyHeaderRefused("timeout"));
+            return;
+        }
+        greet(refusal);
+    }
+
+    /** @return the client address the connection limits count this session under, or null */
+    java.net.InetAddress admittedIp() {
+        return admittedIp;
+    }
+
+    /** Reads the PROXY protocol header; once complete, the client it names is admitted and greeted. */
+    private void readProxyHeader() throws IOException {
+        InboundProxyHeader.Status read;
+        try {
+            read = proxyHeader.read(client.channel);
+        } catch (ProxyHeaderParser.Malformed e) {
+            proxyHeaderRefused(e.reason());
+            return;
+        }
+        switch (read) {
+            case MORE -> {
+            }
+            case CLOSED_EMPTY -> closeNow();
+            case TRUNCATED -> proxyHeaderRefused("truncated");
+            case DONE -> {
+                ProxyHeader header = proxyHeader.header();
+                proxyHeader = null;
+                proxyHeaderTimer.cancel();
+                if (header.proxied()) {
+                    view.proxiedBy(header);
+                }
+                admittedIp = view.peerAddress().getAddress();
+                io.github.mailproxy.RefusalCause perIp = engine.admitAddress(admittedIp) ? null
+                        : io.github.mailproxy.RefusalCause.MAX_CONNECTIONS_PER_IP;
+                greet(refusalAtAccept != null ? refusalAtAccept : perIp);
+            }
+        }
+    }
+
+    private void proxyHeaderRefused(String reason) {
+        if (state != State.HAPROXY) {
+            return;
+        }
+        LOG.debug("session={} msg=\"PROXY protocol header refused\" peer={} reason={}", id,
+                Text.logAddress(view.peerAddress()), reason);
+        engine.refused(protocol(), io.github.mailproxy.RefusalCause.HAPROXY_BAD_HEADER);
+        closeNow();
+    }
+
+    /**
+     * Greets the client, starts the implicit TLS handshake, or (over a limit) tells it to come back.
+     *
+     * @param refusal the connection limit reached, or null
+     */
+    private void greet(io.github.mailproxy.RefusalCause refusal) throws IOException {
         handler = listener.protocol().newClientHandler(view);
         if (refusal != null) {
             engine.refused(protocol(), refusal);
@@ -198,9 +268,9 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         return state == State.PRELOGIN || state == State.RELAY || state == State.LOCAL;
     }
 
-    /** @return whether the client has not logged in yet (or is in its implicit TLS handshake) */
+    /** @return whether the client has not logged in yet (or is in its PROXY header or implicit TLS handshake) */
     boolean beforeLogin() {
-        return state == State.PRELOGIN || state == State.TLS_ACCEPT;
+        return state == State.PRELOGIN || state == State.TLS_ACCEPT || state == State.HAPROXY;
     }
 
     @Override
@@ -262,7 +332,7 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
     void connectBackend(BackendTarget target, BackendHandler handler, int proxyTtl) {
         if (state == State.PRELOGIN) {
             status.backendConnecting();
-            backend.connect(target, handler, proxyTtl);
+            backend.connect(view.backendTarget(target), handler, proxyTtl);
         }
     }
 
@@ -487,6 +557,7 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
             }
             case PRELOGIN -> reader.read(ep);
             case LOCAL -> local.readable();
+            case HAPROXY -> readProxyHeader();
             default -> ep.wantRead = false;
         }
     }
@@ -665,6 +736,9 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
 
     private void cancelTimers() {
         timeouts.cancel();
+        if (proxyHeaderTimer != null) {
+            proxyHeaderTimer.cancel();
+        }
         if (closeTimer != null) {
             closeTimer.cancel();
         }
@@ -705,6 +779,11 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         long fromClient = relay != null ? relay.clientBytes() : local != null ? local.fromClient() : 0;
         long toClient = relay != null ? relay.backendBytes() : local != null ? local.toClient() : 0;
         view.reportClosed(backendAddress, relay != null, fromClient, toClient, Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    @Override
+    public ProxyHeader clientHeader() {
+        return new ProxyHeader(view.clientAddress(), view.localAddress(), view.secured(), view.serverName());
     }
 
     @Override

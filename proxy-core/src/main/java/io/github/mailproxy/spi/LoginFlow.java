@@ -110,6 +110,17 @@ public final class LoginFlow {
         void connectBackend(BackendTarget target, BackendHandler handler);
 
         /**
+         * The target as this server connects to it: the server's defaults applied where the PassDb
+         * left a choice open (whether to send a PROXY protocol header).
+         *
+         * @param target the target of a proxy decision
+         * @return the target to log in to and connect to
+         */
+        default BackendTarget backendTarget(BackendTarget target) {
+            return target;
+        }
+
+        /**
          * Ends the pre-login phase: from now on bytes are relayed both ways, starting with any input
          * already buffered on either side, until one side closes. No further handler calls follow
          * except {@link ClientHandler#onClosed()}.
@@ -371,9 +382,10 @@ public final class LoginFlow {
         }
         if (decision instanceof AuthDecision.Proxy proxy) {
             int mine = attempt;
-            backendLogin = protocol.newBackendLogin(session, proxy.credentials(), proxy.target(),
+            BackendTarget target = host.backendTarget(proxy.target());
+            backendLogin = protocol.newBackendLogin(session, proxy.credentials(), target,
                     result -> guarded(mine, replies, () -> backendDone(result, replies)));
-            host.connectBackend(proxy.target(), backendLogin);
+            host.connectBackend(target, backendLogin);
         } else if (decision instanceof AuthDecision.Reject reject) {
             switch (reject.failure()) {
                 case AUTH_FAILED -> end(Outcome.AUTH_FAILED, replies::authFailed);  // delayed by the auth service

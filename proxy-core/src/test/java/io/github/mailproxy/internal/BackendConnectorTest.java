@@ -180,6 +180,11 @@ class BackendConnectorTest {
         }
 
         @Override
+        public ProxyHeader clientHeader() {
+            throw new AssertionError("no PROXY header is asked for here");
+        }
+
+        @Override
         public boolean loggingIn() {
             return true;
         }

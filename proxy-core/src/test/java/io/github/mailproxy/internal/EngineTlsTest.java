@@ -185,6 +185,42 @@ class EngineTlsTest {
     }
 
     @Test
+    void hostipIsConnectedToWhileHostIsTheNameTheCertificateMustCarry() throws IOException {
+        // the test certificate is for localhost and 127.0.0.1; every row connects to 127.0.0.1
+        try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT, TestTls.serverContext())) {
+            server = builder(PLAIN_LINE)
+                    .passDb(request -> CompletableFuture.completedFuture(PassDbResult.found(Map.of("proxy", "y",
+                            "hostip", "127.0.0.1", "host", request.user(), "port", String.valueOf(tlsBackend.port()),
+                            "ssl", "yes"))))
+                    .backendSslContext(tls.clientContext()).build().start();
+            try (Socket s = connect()) {
+                LineClient c = LineClient.over(s);
+                c.line();
+                c.send("LOGIN localhost b\r\n");
+                assertThat(c.line()).as("the name is on the certificate").isEqualTo("OK WELCOME");
+            }
+            try (Socket s = connect()) {
+                LineClient c = LineClient.over(s);
+                c.line();
+                // the address connected to is on the certificate too, but the name is what counts
+                c.send("LOGIN imap.example.org b\r\n");
+                assertThat(c.line()).isEqualTo("UNAVAILABLE");
+            }
+        }
+        server.close();
+        // a name that does not resolve is never looked up when hostip is given
+        server = builder(PLAIN_LINE)
+                .passDb(StaticPassDb.parse("proxy=y host=no-such-host.invalid hostip=127.0.0.1 port=" + backend.port()))
+                .build().start();
+        try (Socket s = connect()) {
+            LineClient c = LineClient.over(s);
+            c.line();
+            c.send("LOGIN a b\r\n");
+            assertThat(c.line()).isEqualTo("OK WELCOME");
+        }
+    }
+
+    @Test
     void refusesABackendCertificateItDoesNotTrustUnlessAnyCert() throws IOException {
         try (EchoBackend tlsBackend = new EchoBackend(EchoBackend.Tls.IMPLICIT, TestTls.serverContext())) {
             server = builder(PLAIN_LINE)

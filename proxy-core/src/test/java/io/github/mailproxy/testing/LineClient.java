@@ -114,6 +114,15 @@ public final class LineClient implements AutoCloseable {
     }
 
     /**
+     * @param bytes raw bytes to send, such as a PROXY protocol header
+     * @throws IOException if the write fails
+     */
+    public void send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /**
      * @return the next line without CRLF, or {@code null} at the end of the stream
      * @throws IOException if the read fails or times out
      */
@@ -159,6 +168,11 @@ public final class LineClient implements AutoCloseable {
         byte[] back = in.readNBytes(payload.length);
         writer.join();
         return back;
+    }
+
+    /** @return the local port of the connection */
+    public int localPort() {
+        return socket.getLocalPort();
     }
 
     @Override

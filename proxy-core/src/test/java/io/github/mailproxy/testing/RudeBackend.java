@@ -75,6 +75,24 @@ public final class RudeBackend implements AutoCloseable {
         }
 
         /**
+         * @param n how many bytes to read
+         * @return exactly that many bytes
+         * @throws IOException if the stream ends first or nothing comes within ten seconds
+         */
+        public byte[] readExactly(int n) throws IOException {
+            byte[] bytes = in.readNBytes(n);
+            if (bytes.length != n) {
+                throw new java.io.EOFException("end of stream after " + bytes.length + " of " + n + " bytes");
+            }
+            return bytes;
+        }
+
+        /** @return the address the proxy connected from */
+        public java.net.InetSocketAddress remoteAddress() {
+            return (java.net.InetSocketAddress) socket.getRemoteSocketAddress();
+        }
+
+        /**
          * @return the next line without CRLF, or {@code null} at end of stream
          * @throws IOException if nothing comes within ten seconds
          */

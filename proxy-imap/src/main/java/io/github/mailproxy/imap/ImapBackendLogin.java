@@ -92,7 +92,7 @@ final class ImapBackendLogin implements BackendLogin {
         this.credentials = credentials;
         this.tls = target.tls();
         this.forwardClient = target.forwardClient();
-        this.targetName = String.join(",", target.hosts()) + ":" + (target.port() > 0 ? target.port() : ImapProtocol.instance().defaultBackendPort());
+        this.targetName = target.logName(ImapProtocol.instance().defaultBackendPort());
         this.done = done;
         // The core buffers at most maxLineLength + maxLiteralSize of one unfinished line; a bound above
         // that would make the core close the session (a bare EOF to the client) before this saw TOO_LONG.

@@ -56,6 +56,8 @@ class ImapDovecotInteropTest {
     private static ProxyServer forwardingProxy;
     /** Separator style with a separator Dovecot does not know: only the authzid style can log in through it. */
     private static ProxyServer wrongSeparatorProxy;
+    /** Behind a load balancer (PROXY protocol in), in front of Dovecot's haproxy listener (PROXY v2 out). */
+    private static ProxyServer haproxyProxy;
 
     @BeforeAll
     static void start() throws IOException {
@@ -63,7 +65,7 @@ class ImapDovecotInteropTest {
             throw new IllegalStateException("Dovecot is not installed: apt-get install dovecot-imapd dovecot-pop3d "
                     + "(.ci/run does this)");
         }
-        PrivateDovecot.Builder builder = PrivateDovecot.builder().masterUser("proxy", "secret");
+        PrivateDovecot.Builder builder = PrivateDovecot.builder().masterUser("proxy", "secret").haproxy();
         for (String user : List.of("alice", "bob", "carol", "dave", "erin", "frank")) {
             builder.user(user, "dovecot-" + user);
         }
@@ -86,6 +88,14 @@ class ImapDovecotInteropTest {
                 AuthStrategy.masterUser(master.style(MasterLogin.Style.AUTHZID).separator("#")));
         wrongSeparatorProxy = proxy(PasswdFilePassDb.open(proxyUsers), AuthStrategy.masterUser(master.separator("#")));
         forwardingProxy = proxy(StaticPassDb.parse(route + " nopassword=y"), AuthStrategy.passwordForwarding());
+        haproxyProxy = ProxyServer.builder()
+                .listen(ImapProtocol.plain(new InetSocketAddress("127.0.0.1", 0)).withHaproxy())
+                .haproxyTrustedNetworks("127.0.0.0/8")
+                .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + dovecot.imapHaproxyPort() + " nopassword=y"))
+                .backendHaproxy(true)
+                .authFailureDelay(Duration.ofMillis(20))
+                .build()
+                .start();
     }
 
     private static ProxyServer proxy(PassDb passDb, AuthStrategy strategy) {
@@ -102,13 +112,13 @@ class ImapDovecotInteropTest {
     @AfterAll
     static void stop() throws IOException {
         try {
-            for (ProxyServer server : new ProxyServer[] {separatorProxy, authzidProxy, forwardingProxy, wrongSeparatorProxy}) {
+            for (ProxyServer server : new ProxyServer[] {separatorProxy, authzidProxy, forwardingProxy, wrongSeparatorProxy, haproxyProxy}) {
                 if (server != null) {
                     LeakCheck.assertNothingLeaked(server);
                 }
             }
         } finally {
-            for (ProxyServer server : new ProxyServer[] {separatorProxy, authzidProxy, forwardingProxy, wrongSeparatorProxy}) {
+            for (ProxyServer server : new ProxyServer[] {separatorProxy, authzidProxy, forwardingProxy, wrongSeparatorProxy, haproxyProxy}) {
                 if (server != null) {
                     server.close();
                 }
@@ -240,6 +250,31 @@ class ImapDovecotInteropTest {
         AngusClient wrong = AngusClient.imap(port(forwardingProxy)).authenticatePlain();
         assertThatThrownBy(() -> wrong.connect("erin", "client-erin")).isInstanceOf(MessagingException.class);
         assertThat(wrong.trace()).contains("NO [AUTHENTICATIONFAILED]");
+    }
+
+    @Test
+    void behindABalancerTheClientItNamesReachesDovecotsHaproxyListener() throws Exception {
+        try (RawImapClient client = new RawImapClient(port(haproxyProxy))) {
+            // not loopback and no TLS at the balancer: plaintext logins are refused (TLS_OR_LOOPBACK)
+            client.send("PROXY TCP4 192.0.2.7 198.51.100.1 4711 143\r\n");
+            assertThat(client.readLine()).startsWith("* OK").contains("LOGINDISABLED");
+            client.send("a LOGIN erin dovecot-erin\r\n");
+            assertThat(client.tagged("a")).startsWith("a NO");
+        }
+        byte[] tlsAtTheBalancer = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11,
+                0x00, 0x1A, (byte) 192, 0, 2, 7, (byte) 198, 51, 100, 1, 0x12, 0x68, 0x03, (byte) 0xE1,
+                0x20, 0x00, 0x0B, 0x01, 0, 0, 0, 0, 0x21, 0x00, 0x03, 'T', 'L', 'S'};
+        try (RawImapClient client = new RawImapClient(port(haproxyProxy))) {
+            client.send(tlsAtTheBalancer);  // v2: 192.0.2.7:4712 -> 198.51.100.1:993, client used TLS
+            assertThat(client.readLine()).startsWith("* OK").doesNotContain("LOGINDISABLED");
+            client.send("a LOGIN erin dovecot-erin\r\n");
+            assertThat(client.tagged("a")).startsWith("a OK");
+            // Dovecot read the proxy's PROXY v2 header: the balancer's client, not the proxy, logged in
+            dovecot.awaitLog(Pattern.compile("imap-login: Info: Login: user=<erin>, method=PLAIN, rip=192\\.0\\.2\\.7, "
+                    + "rport=4712, lip=198\\.51\\.100\\.1, lport=993,"), LOG_DEADLINE);
+            client.send("b LOGOUT\r\n");
+            client.tagged("b");
+        }
     }
 
     @Test

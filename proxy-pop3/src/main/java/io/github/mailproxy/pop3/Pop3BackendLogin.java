@@ -89,8 +89,7 @@ final class Pop3BackendLogin implements BackendLogin {
         this.credentials = credentials;
         this.startTls = target.tls() == TlsMode.STARTTLS;
         this.forwardClient = target.forwardClient();
-        this.targetName = String.join(",", target.hosts()) + ":"
-                + (target.port() > 0 ? target.port() : Pop3Protocol.instance().defaultBackendPort());
+        this.targetName = target.logName(Pop3Protocol.instance().defaultBackendPort());
         this.done = done;
         // never above what the core buffers of one unfinished line, or it would close the session
         // (a bare EOF to the client) before this saw TOO_LONG and answered -ERR [SYS/TEMP]

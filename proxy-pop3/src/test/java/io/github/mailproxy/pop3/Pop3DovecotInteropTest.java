@@ -60,6 +60,8 @@ class Pop3DovecotInteropTest {
     private static ProxyServer forwardingProxy;
     /** Separator style with a separator Dovecot does not know: only the authzid style can log in through it. */
     private static ProxyServer wrongSeparatorProxy;
+    /** Behind a load balancer (PROXY protocol in), in front of Dovecot's haproxy listener (PROXY v2 out). */
+    private static ProxyServer haproxyProxy;
 
     @BeforeAll
     static void start() throws IOException {
@@ -67,7 +69,7 @@ class Pop3DovecotInteropTest {
             throw new IllegalStateException("Dovecot is not installed: apt-get install dovecot-imapd dovecot-pop3d "
                     + "(.ci/run does this)");
         }
-        PrivateDovecot.Builder builder = PrivateDovecot.builder().masterUser("proxy", "secret");
+        PrivateDovecot.Builder builder = PrivateDovecot.builder().masterUser("proxy", "secret").haproxy();
         for (String user : List.of("alice", "bob", "carol", "dave", "erin", "frank", "gina")) {
             builder.user(user, "dovecot-" + user);
         }
@@ -91,6 +93,14 @@ class Pop3DovecotInteropTest {
                 AuthStrategy.masterUser(master.style(MasterLogin.Style.AUTHZID).separator("#")));
         wrongSeparatorProxy = proxy(PasswdFilePassDb.open(proxyUsers), AuthStrategy.masterUser(master.separator("#")));
         forwardingProxy = proxy(StaticPassDb.parse(route + " nopassword=y"), AuthStrategy.passwordForwarding());
+        haproxyProxy = ProxyServer.builder()
+                .listen(Pop3Protocol.plain(new InetSocketAddress("127.0.0.1", 0)).withHaproxy())
+                .haproxyTrustedNetworks("127.0.0.0/8")
+                .passDb(StaticPassDb.parse("proxy=y host=127.0.0.1 port=" + dovecot.pop3HaproxyPort()
+                        + " nopassword=y haproxy=yes"))
+                .authFailureDelay(Duration.ofMillis(20))
+                .build()
+                .start();
     }
 
     private static ProxyServer proxy(PassDb passDb, AuthStrategy strategy) {
@@ -107,7 +117,7 @@ class Pop3DovecotInteropTest {
     @AfterAll
     static void stop() throws IOException {
         List<ProxyServer> servers = new java.util.ArrayList<>();
-        for (ProxyServer server : new ProxyServer[] {separatorProxy, authzidProxy, forwardingProxy, wrongSeparatorProxy}) {
+        for (ProxyServer server : new ProxyServer[] {separatorProxy, authzidProxy, forwardingProxy, wrongSeparatorProxy, haproxyProxy}) {
             if (server != null) {
                 servers.add(server);
             }
@@ -161,6 +171,26 @@ class Pop3DovecotInteropTest {
     private static void awaitPop3Login(String user) {
         dovecot.awaitLog(Pattern.compile("pop3-login: Info: Login: user=<" + Pattern.quote(user) + ">, method=[^,]+, "),
                 LOG_DEADLINE);
+    }
+
+    @Test
+    void behindABalancerTheClientItNamesReachesDovecotsHaproxyListener() {
+        try (PopClient client = PopClient.connect(haproxyProxy.port(Pop3Protocol.NAME))) {
+            // v1 has no TLS flag: a client at 192.0.2.7 is neither local nor secured, so no USER/PASS
+            client.send("PROXY TCP6 2001:db8::7 2001:db8::1 4711 110\r\n");
+            assertThat(client.readLine()).startsWith("+OK");
+            assertThat(client.command("USER gina")).startsWith("-ERR");
+        }
+        // the PassDb field haproxy=yes: Dovecot reads the proxy's PROXY v2 header, so it logs the client
+        try (PopClient client = PopClient.connect(haproxyProxy.port(Pop3Protocol.NAME))) {
+            client.send("PROXY TCP4 127.0.0.9 127.0.0.1 4713 110\r\n");
+            assertThat(client.readLine()).startsWith("+OK");
+            assertThat(client.command("USER gina")).startsWith("+OK");
+            assertThat(client.command("PASS dovecot-gina")).startsWith("+OK");
+            dovecot.awaitLog(Pattern.compile("pop3-login: Info: Login: user=<gina>, method=PLAIN, rip=127\\.0\\.0\\.9, "
+                    + "rport=4713, lip=127\\.0\\.0\\.1, lport=110,"), LOG_DEADLINE);
+            assertThat(client.command("QUIT")).startsWith("+OK");
+        }
     }
 
     @Test

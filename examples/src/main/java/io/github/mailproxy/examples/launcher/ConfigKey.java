@@ -71,6 +71,31 @@ public final class ConfigKey<T> {
     public static final ConfigKey<String> POP3_TLS = new ConfigKey<>("pop3.tls", "plain|starttls|implicit", "plain",
             "starttls offers STLS, implicit is TLS from the first byte (port 995); needs tls.keystore",
             Parsers.choice("plain", "starttls", "implicit"), null);
+    /** PROXY protocol on the IMAP listener. */
+    public static final ConfigKey<Boolean> IMAP_HAPROXY = new ConfigKey<>("imap.haproxy", "yes|no", "no",
+            "every connection starts with HAProxy's PROXY header (v1 or v2), from haproxy.trusted-networks only",
+            Parsers::bool, null);
+    /** PROXY protocol on the POP3 listener. */
+    public static final ConfigKey<Boolean> POP3_HAPROXY = new ConfigKey<>("pop3.haproxy", "yes|no", "no",
+            "every connection starts with HAProxy's PROXY header (v1 or v2), from haproxy.trusted-networks only",
+            Parsers::bool, null);
+    /** Load balancers allowed to send PROXY headers. */
+    public static final ConfigKey<List<String>> HAPROXY_TRUSTED_NETWORKS = new ConfigKey<>("haproxy.trusted-networks",
+            "IPs and CIDRs", "none", "load balancers that may send PROXY headers (haproxy_trusted_networks); "
+                    + "others are closed without a greeting",
+            Parsers::trustedNetworks, option("haproxyTrustedNetworks",
+                    (b, v) -> b.haproxyTrustedNetworks(v.toArray(String[]::new))));
+    /** How long a PROXY header may take. */
+    public static final ConfigKey<Duration> HAPROXY_TIMEOUT = new ConfigKey<>("haproxy.timeout", "duration",
+            Parsers.format(ProxyServer.Builder.DEFAULT_HAPROXY_TIMEOUT),
+            "a PROXY header not complete by then closes the connection (haproxy_timeout)",
+            Parsers::positiveDuration, option("haproxyTimeout", ProxyServer.Builder::haproxyTimeout));
+    /** PROXY protocol v2 to backends. */
+    public static final ConfigKey<Boolean> BACKEND_HAPROXY = new ConfigKey<>("backend.haproxy", "yes|no",
+            ProxyServer.Builder.DEFAULT_BACKEND_HAPROXY ? "yes" : "no",
+            "start backend connections with a PROXY v2 header (for Dovecot's haproxy = yes listeners) instead of "
+                    + "ID/XCLIENT; the passdb field haproxy=yes|no overrides it per user",
+            Parsers::bool, option("backendHaproxy", ProxyServer.Builder::backendHaproxy));
     /** The listeners' key and certificate. */
     public static final ConfigKey<Path> TLS_KEYSTORE = new ConfigKey<>("tls.keystore", "file", "none",
             "PKCS12 (or JKS) file with the server's key and certificate", Parsers::file, null);
@@ -237,8 +262,9 @@ public final class ConfigKey<T> {
             Parsers::text, null);
 
     /** The table, in the order of {@code --help}. */
-    private static final List<ConfigKey<?>> VALUES = List.of(IMAP_LISTEN, IMAP_TLS, POP3_LISTEN, POP3_TLS, TLS_KEYSTORE,
-            TLS_KEYSTORE_PASSWORD, TLS_SNI_KEYSTORES, TLS_RELOAD_INTERVAL, TLS_PROTOCOLS, TLS_PROVIDER, PASSDB, PASSDB_STATIC,
+    private static final List<ConfigKey<?>> VALUES = List.of(IMAP_LISTEN, IMAP_TLS, IMAP_HAPROXY, POP3_LISTEN, POP3_TLS,
+            POP3_HAPROXY, HAPROXY_TRUSTED_NETWORKS, HAPROXY_TIMEOUT, BACKEND_HAPROXY, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD,
+            TLS_SNI_KEYSTORES, TLS_RELOAD_INTERVAL, TLS_PROTOCOLS, TLS_PROVIDER, PASSDB, PASSDB_STATIC,
             PASSDB_PASSWD_FILE, PASSDB_JDBC_URL,
             PASSDB_JDBC_USER, PASSDB_JDBC_PASSWORD, PASSDB_JDBC_QUERY, PASSDB_JDBC_POOL_SIZE, PASSDB_DOVECOT_SQL_CONF,
             PASSDB_HTTP_URL, PASSDB_HTTP_HEADERS, PASSDB_HTTP_TIMEOUT,

@@ -39,6 +39,13 @@ final class ListenerConfig {
     static Listeners parse(ConfigValues v) {
         String imapTls = tlsMode(v, ConfigKey.IMAP_LISTEN, ConfigKey.IMAP_TLS);
         String pop3Tls = tlsMode(v, ConfigKey.POP3_LISTEN, ConfigKey.POP3_TLS);
+        for (ConfigKey<Boolean> haproxy : List.of(ConfigKey.IMAP_HAPROXY, ConfigKey.POP3_HAPROXY)) {
+            ConfigKey<InetSocketAddress> listen = haproxy == ConfigKey.IMAP_HAPROXY ? ConfigKey.IMAP_LISTEN
+                    : ConfigKey.POP3_LISTEN;
+            if (v.has(haproxy) && !v.has(listen)) {
+                throw new ConfigException(haproxy.key() + ": set, but " + listen.key() + " is not");
+            }
+        }
         boolean tlsUsed = !imapTls.equals("plain") || !pop3Tls.equals("plain");
         if (!tlsUsed) {
             v.onlyWith("imap.tls or pop3.tls = starttls or implicit", ConfigKey.TLS_KEYSTORE,
@@ -113,7 +120,9 @@ final class ListenerConfig {
                         + other.key());
             }
         });
-        listeners.put(key, factory.make(address, tls, context));
+        Listener listener = factory.make(address, tls, context);
+        ConfigKey<Boolean> haproxy = key == ConfigKey.IMAP_LISTEN ? ConfigKey.IMAP_HAPROXY : ConfigKey.POP3_HAPROXY;
+        listeners.put(key, Boolean.TRUE.equals(v.get(haproxy)) ? listener.withHaproxy() : listener);
     }
 
     /**

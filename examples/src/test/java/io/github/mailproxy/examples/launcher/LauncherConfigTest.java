@@ -358,7 +358,8 @@ class LauncherConfigTest {
     @Test
     void everyKeyThatSetsABuilderOptionIsAppliedByTheTable() {
         assertThat(ConfigKey.values()).filteredOn(k -> k.option().isPresent()).extracting(ConfigKey::key)
-                .containsExactly("tls.protocols", "tls.provider", "auth.failure-delay", "auth.proxy-self", "login.timeout",
+                .containsExactly("haproxy.trusted-networks", "haproxy.timeout", "backend.haproxy",
+                        "tls.protocols", "tls.provider", "auth.failure-delay", "auth.proxy-self", "login.timeout",
                         "idle.timeout",
                         "backend.timeout", "backend.trusted", "max.connections", "max.connections.per-ip",
                         "max.logins.per-ip", "login.trusted-networks", "plaintext.auth");
@@ -375,6 +376,42 @@ class LauncherConfigTest {
         assertThat(ConfigKey.TLS_PROTOCOLS.defaultValue()).isEqualTo("TLSv1.3,TLSv1.2");
         assertThat(ConfigKey.PLAINTEXT_AUTH.defaultValue()).isEqualTo("tls-or-loopback");
         assertThat(ConfigKey.BACKEND_TRUSTED.defaultValue()).isEqualTo("true");
+    }
+
+    @Test
+    void haproxyKeysMakeProxyProtocolListenersAndSetTheServer() {
+        LauncherConfig config = LauncherConfig.parse(valid("imap.haproxy", "yes", "haproxy.trusted-networks",
+                "10.0.0.10, 10.0.0.11", "haproxy.timeout", "5s", "backend.haproxy", "yes"));
+
+        assertThat(config.listeners().get(ConfigKey.IMAP_LISTEN).haproxy()).isTrue();
+        assertThat(config.listeners().get(ConfigKey.POP3_LISTEN).haproxy()).isFalse();
+        assertThat(config.option(ConfigKey.HAPROXY_TRUSTED_NETWORKS)).hasValue(List.of("10.0.0.10", "10.0.0.11"));
+        assertThat(config.option(ConfigKey.HAPROXY_TIMEOUT)).hasValue(Duration.ofSeconds(5));
+        assertThat(config.option(ConfigKey.BACKEND_HAPROXY)).hasValue(true);
+        assertThat(config.newServer()).isNotNull();
+        assertThat(ConfigKey.HAPROXY_TIMEOUT.defaultValue()).isEqualTo("3s");
+        assertThat(ConfigKey.BACKEND_HAPROXY.defaultValue()).isEqualTo("no");
+        assertThat(Launcher.help()).contains("imap.haproxy").contains("haproxy.trusted-networks").contains("backend.haproxy");
+    }
+
+    @Test
+    void theHaproxyExampleConfigsUseOnlyKnownKeys() {
+        for (String node : List.of("node1", "node2")) {
+            Properties p = LauncherConfig.load(Path.of("haproxy", node + ".properties"));
+            assertThat(p.getProperty("imap.haproxy")).isEqualTo("yes");
+            assertThat(p.getProperty("backend.haproxy")).isEqualTo("yes");
+        }
+    }
+
+    @Test
+    void aHaproxyListenerWithoutTrustedBalancersOrWithoutAListenerIsRefused() {
+        LauncherConfig config = LauncherConfig.parse(valid("pop3.haproxy", "yes"));
+        assertThatThrownBy(config::newServer).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("haproxy.trusted-networks: ");
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("imap.listen", null, "imap.haproxy", "yes")))
+                .isInstanceOf(ConfigException.class).hasMessage("imap.haproxy: set, but imap.listen is not");
+        assertThatThrownBy(() -> LauncherConfig.parse(valid("haproxy.trusted-networks", "10.0.0.0/33")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("haproxy.trusted-networks: ");
     }
 
     @Test

@@ -34,7 +34,10 @@ import java.util.stream.Stream;
  * user with a {@code {PLAIN}} password; {@code auth_master_user_separator}; {@code auth_mechanisms =
  * plain login}; {@code login_trusted_networks = 127.0.0.0/8}, so that a proxy's ID fields
  * ({@code x-originating-ip}, {@code x-originating-port}) are believed; a login log line that carries
- * {@code rip=} and {@code rport=}. Mail is stored as the {@code dovecot} user when run as root (the
+ * {@code rip=} and {@code rport=}. With {@link Builder#haproxy()}, one more IMAP and POP3 listener each
+ * with {@code haproxy = yes} ({@link #imapHaproxyPort()}, {@link #pop3HaproxyPort()}) and
+ * {@code haproxy_trusted_networks = 127.0.0.0/8}: connections there must start with a PROXY protocol
+ * header. Mail is stored as the {@code dovecot} user when run as root (the
  * temporary tree is chowned to it), else as the current user.
  *
  * <pre>{@code
@@ -66,14 +69,33 @@ public final class PrivateDovecot implements AutoCloseable {
     private final int pop3Port;
     private final int uid;
     private final int gid;
+    private final int[] haproxyPorts;
 
-    private PrivateDovecot(Path dir, Process process, int imapPort, int pop3Port, int uid, int gid) {
+    private PrivateDovecot(Path dir, Process process, int imapPort, int pop3Port, int uid, int gid, int[] haproxyPorts) {
         this.dir = dir;
         this.process = process;
         this.imapPort = imapPort;
         this.pop3Port = pop3Port;
         this.uid = uid;
         this.gid = gid;
+        this.haproxyPorts = haproxyPorts;
+    }
+
+    /** @return the IMAP port on 127.0.0.1 that expects a PROXY protocol header ({@link Builder#haproxy()}) */
+    public int imapHaproxyPort() {
+        return haproxyPort(0);
+    }
+
+    /** @return the POP3 port on 127.0.0.1 that expects a PROXY protocol header ({@link Builder#haproxy()}) */
+    public int pop3HaproxyPort() {
+        return haproxyPort(1);
+    }
+
+    private int haproxyPort(int index) {
+        if (haproxyPorts.length == 0) {
+            throw new IllegalStateException("started without Builder.haproxy()");
+        }
+        return haproxyPorts[index];
     }
 
     /** @return whether Dovecot with IMAP and POP3 is installed here */
@@ -226,8 +248,20 @@ public final class PrivateDovecot implements AutoCloseable {
         private String masterUser = "proxy";
         private String masterPassword = "secret";
         private String separator = "*";
+        private boolean haproxy;
 
         private Builder() {
+        }
+
+        /**
+         * Adds an IMAP and a POP3 listener with Dovecot's {@code haproxy = yes}, trusting loopback
+         * ({@code haproxy_trusted_networks = 127.0.0.0/8}).
+         *
+         * @return this builder
+         */
+        public Builder haproxy() {
+            this.haproxy = true;
+            return this;
         }
 
         /**
@@ -304,17 +338,20 @@ public final class PrivateDovecot implements AutoCloseable {
             Files.writeString(dir.resolve("master.passwd"), masterUser + ":{PLAIN}" + masterPassword + "\n");
             int imapPort = freePort();
             int pop3Port = freePort();
-            Files.writeString(dir.resolve("dovecot.conf"), config(dir, internalUser, loginUser, ids, imapPort, pop3Port));
+            int[] haproxyPorts = haproxy ? new int[] {freePort(), freePort()} : new int[0];
+            Files.writeString(dir.resolve("dovecot.conf"),
+                    config(dir, internalUser, loginUser, ids, imapPort, pop3Port, haproxyPorts));
             PrivateDovecot dovecot = null;
             Process process = new ProcessBuilder(DOVECOT.toString(), "-F", "-c", dir.resolve("dovecot.conf").toString())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile())
                     .start();
-            dovecot = new PrivateDovecot(dir, process, imapPort, pop3Port, ids[0], ids[1]);
+            dovecot = new PrivateDovecot(dir, process, imapPort, pop3Port, ids[0], ids[1], haproxyPorts);
             if (root) {
                 dovecot.chown(dir.resolve("home"));
             }
             awaitPorts(dovecot, imapPort, pop3Port);
+            awaitPorts(dovecot, haproxyPorts);
             return dovecot;
         }
 
@@ -350,7 +387,8 @@ public final class PrivateDovecot implements AutoCloseable {
             }
         }
 
-        private String config(Path dir, String internalUser, String loginUser, int[] ids, int imapPort, int pop3Port) {
+        private String config(Path dir, String internalUser, String loginUser, int[] ids, int imapPort, int pop3Port,
+                              int[] haproxyPorts) {
             List<String> lines = new ArrayList<>(List.of(
                     "# written by mailproxy's PrivateDovecot; private instance for tests",
                     "base_dir = " + dir.resolve("run"),
@@ -398,6 +436,7 @@ public final class PrivateDovecot implements AutoCloseable {
                     "  inet_listener imaps {",
                     "    port = 0",
                     "  }",
+                    haproxyListener("imap", haproxyPorts, 0),
                     "}",
                     "service pop3-login {",
                     "  inet_listener pop3 {",
@@ -407,8 +446,21 @@ public final class PrivateDovecot implements AutoCloseable {
                     "  inet_listener pop3s {",
                     "    port = 0",
                     "  }",
+                    haproxyListener("pop3", haproxyPorts, 1),
                     "}"));
+            if (haproxyPorts.length > 0) {
+                lines.add("haproxy_trusted_networks = 127.0.0.0/8");
+            }
             return String.join("\n", lines) + "\n";
+        }
+
+        private static String haproxyListener(String protocol, int[] ports, int index) {
+            return ports.length == 0 ? "" : String.join("\n",
+                    "  inet_listener " + protocol + "_haproxy {",
+                    "    address = 127.0.0.1",
+                    "    port = " + ports[index],
+                    "    haproxy = yes",
+                    "  }");
         }
 
         /** {@code doveadm pw}, without reading any configuration ({@code -O}). */

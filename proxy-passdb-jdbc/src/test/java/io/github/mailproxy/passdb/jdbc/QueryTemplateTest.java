@@ -38,6 +38,18 @@ class QueryTemplateTest {
     }
 
     @Test
+    void portsAndTheServerNameALoadBalancerReported() {
+        QueryTemplate t = QueryTemplate.parse("SELECT host FROM proxy WHERE name = '%{local_name}' AND p = %{rport}"
+                + " AND q = %{lport}");
+
+        assertThat(t.values(REQUEST.withServerName("imap.example.org"))).containsExactly("imap.example.org", "50000", "110");
+        assertThat(t.values(REQUEST)).as("no name known").containsExactly("", "50000", "110");
+        assertThat(t.cacheKey()).contains(io.github.mailproxy.PassDb.CacheKeyPart.SERVER_NAME,
+                io.github.mailproxy.PassDb.CacheKeyPart.CLIENT_PORT, io.github.mailproxy.PassDb.CacheKeyPart.LOCAL_PORT);
+        assertThatThrownBy(() -> QueryTemplate.parse("WHERE a = '%\0'")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void userWithoutDomainHasEmptyDomain() {
         AuthRequest plain = new AuthRequest("imap", "john", null, "PLAIN", REQUEST.clientAddress(),
                 REQUEST.localAddress(), false, "s2");
