@@ -2,6 +2,9 @@ package io.github.mailproxy;
 
 import io.github.mailproxy.AuthDecision.Failure;
 import io.github.mailproxy.internal.Text;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -9,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +86,7 @@ import org.slf4j.LoggerFactory;
 public final class DovecotRouting {
 
     private static final Logger LOG = LoggerFactory.getLogger(DovecotRouting.class);
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private DovecotRouting() {
     }

@@ -152,6 +152,33 @@ class ImapLocalSessionTest {
     }
 
     @Test
+    void aLocalSessionIsListedAndAKickEndsIt() throws Exception {
+        start(ImapProtocol.plain(LOOPBACK), "password={PLAIN}pw", echo);
+        try (LineClient c = LineClient.connect(null, proxy());
+             LineClient other = LineClient.connect(null, proxy())) {
+            c.line();
+            other.line();
+            assertThat(c.command("a LOGIN bob pw")).startsWith("a OK");
+            assertThat(other.command("a LOGIN carol pw")).startsWith("a OK");
+            assertThat(c.command("b NOOP")).isEqualTo("* ECHO b NOOP");
+            io.github.mailproxy.SessionInfo bob = server.sessions().stream().filter(i -> "bob".equals(i.user()))
+                    .findFirst().orElseThrow();
+            assertThat(bob.state()).isEqualTo(io.github.mailproxy.SessionInfo.State.LOCAL);
+            assertThat(bob.bytesFromClient()).as("what the handler was given").isEqualTo("b NOOP\r\n".length());
+            assertThat(bob.bytesToClient()).as("what the handler wrote").isEqualTo("* ECHO b NOOP\r\n".length());
+
+            assertThat(server.kickUser("bob", "Moved")).isEqualTo(1);
+
+            assertThat(c.line()).as("closed by the kick").isNull();
+            assertThat(echo.served.poll(10, TimeUnit.SECONDS).lines()).containsExactly("b NOOP");
+            assertThat(other.command("c NOOP")).as("carol is untouched").isEqualTo("* ECHO c NOOP");
+        }
+        Await.until("both closed", Duration.ofSeconds(10), () -> events.size() == 2);
+        assertThat(events).extracting(SessionEvent::user, SessionEvent::outcome).contains(
+                org.assertj.core.groups.Tuple.tuple("bob", SessionEvent.Outcome.KICKED));
+    }
+
+    @Test
     void theNonBlockingSessionIsUsedOnItsLoopOnlyAndClosesFromThere() throws Exception {
         AtomicReference<LocalSession> local = new AtomicReference<>();
         CountDownLatch closed = new CountDownLatch(1);
