@@ -31,9 +31,10 @@ import java.util.Objects;
  *                      encoding of {@code user}
  * @param passwordBytes the password's bytes as the client sent them, or {@code null} for the UTF-8
  *                      encoding of {@code password}
- * @param serverName    the server name the client asked for, as a load balancer in front of the proxy
- *                      reports it (the PROXY protocol's authority: the client's TLS SNI), or
- *                      {@code null} when unknown; Dovecot's {@code %{local_name}}
+ * @param serverName    the server name the client asked for: as a load balancer in front of the proxy
+ *                      reports it (the PROXY protocol's authority: the client's TLS SNI), else from the
+ *                      client's own TLS handshake with the proxy (SNI), or {@code null} when unknown;
+ *                      Dovecot's {@code %{local_name}}
  */
 public record AuthRequest(String protocol, String user, String password, String mechanism,
                           InetSocketAddress clientAddress, InetSocketAddress localAddress,

@@ -125,7 +125,19 @@ final class ClientSessionView implements ClientSession, LoginFlow.Host, AuthServ
         serverName = header.authority();
     }
 
-    /** @return the server name the client asked the load balancer in front for, or null */
+    /**
+     * The server name the client asked for in its own TLS handshake with this proxy; a name the load
+     * balancer in front reported stays.
+     *
+     * @param name the SNI host name, or null
+     */
+    void serverNameFromHandshake(String name) {
+        if (serverName == null) {
+            serverName = name;
+        }
+    }
+
+    /** @return the server name the client asked for (at the load balancer in front, or in its TLS handshake), or null */
     String serverName() {
         return serverName;
     }

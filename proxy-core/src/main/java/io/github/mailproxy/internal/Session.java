@@ -661,6 +661,9 @@ final class Session implements BackendConnector.Owner, SessionRegistry.Entry {
         if (!client.continueHandshake()) {
             return;
         }
+        if (client.transport instanceof TlsTransport t) {
+            view.serverNameFromHandshake(t.requestedServerName());
+        }
         if (state == State.TLS_ACCEPT) {
             state = State.PRELOGIN;
             handler.onOpen();

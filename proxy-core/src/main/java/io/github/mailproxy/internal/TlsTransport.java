@@ -109,6 +109,21 @@ final class TlsTransport implements Transport {
         }
     }
 
+    /**
+     * @return the host name the client asked for in its handshake (SNI), or null when it sent none or
+     *         the provider does not report it
+     */
+    String requestedServerName() {
+        if (engine.getSession() instanceof javax.net.ssl.ExtendedSSLSession s) {
+            for (javax.net.ssl.SNIServerName name : s.getRequestedServerNames()) {
+                if (name instanceof javax.net.ssl.SNIHostName host) {
+                    return host.getAsciiName();
+                }
+            }
+        }
+        return null;
+    }
+
     /** @return whether the handshake has completed once */
     boolean handshakeDone() {
         return handshakeDone;

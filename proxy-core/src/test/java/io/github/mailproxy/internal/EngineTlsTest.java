@@ -258,6 +258,30 @@ class EngineTlsTest {
     }
 
     @Test
+    void thePassDbSeesTheServerNameTheClientAskedForInItsHandshake() throws IOException {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        server = builder(listener(TlsMode.IMPLICIT)).passDb(request -> {
+            asked.add(String.valueOf(request.serverName()));
+            return toBackend().lookup(request);
+        }).build().start();
+        for (String name : new String[] {"imap.example.org", null}) {
+            try (SSLSocket s = (SSLSocket) TestTls.clientContext().getSocketFactory()
+                    .createSocket("127.0.0.1", server.port("line"))) {
+                if (name != null) {
+                    javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                    p.setServerNames(List.of(new javax.net.ssl.SNIHostName(name)));
+                    s.setSSLParameters(p);
+                }
+                LineClient c = LineClient.over(s);
+                assertThat(c.line()).isEqualTo("HELLO");
+                c.send("LOGIN a b\r\n");
+                assertThat(c.line()).isEqualTo("OK WELCOME");
+            }
+        }
+        assertThat(asked).containsExactly("imap.example.org", "null");
+    }
+
+    @Test
     void onlyTheConfiguredTlsVersionsAreAccepted() throws IOException {
         server = builder(listener(TlsMode.IMPLICIT)).passDb(toBackend()).tlsProtocols("TLSv1.3").build().start();
         try (SSLSocket tls12 = (SSLSocket) TestTls.clientContext().getSocketFactory()
