@@ -75,6 +75,25 @@ public final class RudeBackend implements AutoCloseable {
         }
 
         /**
+         * Sends more than the proxy should take: the proxy may hang up, with the rest unread, before
+         * the last byte is written (then the write fails with a reset or a broken pipe, by how much
+         * the kernel's buffers took), which is what a test of that bound expects.
+         *
+         * @param parts written in order, as UTF-8
+         * @return whether everything was written; false when the proxy hung up first
+         */
+        public boolean sendUnlessHungUp(String... parts) {
+            try {
+                for (String part : parts) {
+                    send(part);
+                }
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        /**
          * @param n how many bytes to read
          * @return exactly that many bytes
          * @throws IOException if the stream ends first or nothing comes within ten seconds
