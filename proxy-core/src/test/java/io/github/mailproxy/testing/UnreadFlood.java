@@ -95,8 +95,40 @@ public final class UnreadFlood implements AutoCloseable {
     }
 
     /**
+     * Watches the server's queued reply bytes until they pass {@code heldAbove}, sampling as often as
+     * it can. The end is decided by the server's own state, never by a pause in the flood: on
+     * loopback the kernel may buffer megabytes of commands and replies (send buffers start near
+     * {@code tcp_wmem}'s maximum), so the writer can stay blocked for seconds while the server is
+     * still working through them, and a server that stopped reading looks no different for a while.
+     * A server that never holds its input takes all of {@link #MAX_BYTES}: the watch ends then too.
+     *
+     * @param server    the proxy under test
+     * @param heldAbove the queued reply bytes past which the server holds this client's input (with
+     *                  one flooding client, its {@code maxPendingOutput} in the clear)
+     * @param timeout   how long to watch at most
+     * @return the largest {@code queuedReplyBytes} seen
+     * @throws AssertionError if neither happens in time
+     */
+    public long watchUntilHeld(ProxyServer server, long heldAbove, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long max = 0;
+        while (max <= heldAbove && !writerDone) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + timeout + " waiting for queued replies over "
+                        + heldAbove + "; largest seen " + max + ", sent " + sent.get());
+            }
+            max = Math.max(max, server.stats().queuedReplyBytes());
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200)); // a sampling rate, not a wait for an event
+        }
+        return Math.max(max, server.stats().queuedReplyBytes());
+    }
+
+    /**
      * Watches the server's queued reply bytes until the flood stalls (nothing more sent for a
      * second: the server stopped reading) or ends, sampling as often as it can.
+     *
+     * <p>A pause is no proof on its own (see {@link #watchUntilHeld}); only for a server whose held
+     * state its queued replies do not show (TLS, whose transport holds encrypted bytes of its own).
      *
      * @param server  the proxy under test
      * @param timeout how long to watch at most
@@ -119,6 +151,11 @@ public final class UnreadFlood implements AutoCloseable {
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200)); // a sampling rate, not a wait for an event
         }
         return Math.max(max, server.stats().queuedReplyBytes());
+    }
+
+    /** @return whether the writer is still at work: everything sent, or the connection failed, ends it */
+    public boolean writing() {
+        return !writerDone;
     }
 
     /** Closes the connection without reading anything; the writer ends. */
